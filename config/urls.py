@@ -1,0 +1,30 @@
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+from drf_spectacular.views import SpectacularAPIView
+
+from shequ.accounts import api as accounts_api
+from shequ.accounts.decorators import public
+from shequ.areas import api as areas_api
+from shequ.core import views as core_views
+
+api_v1 = [
+    path("me/", accounts_api.Me.as_view(), name="me"),
+    path("areas/", areas_api.AreaList.as_view(), name="areas"),
+    path("areas/import/", areas_api.AreaImport.as_view(), name="area_import"),
+    path("areas/<int:pk>/", areas_api.AreaDetail.as_view(), name="area"),
+    path("areas/<int:pk>/staff/", areas_api.AreaStaff.as_view(), name="area_staff"),
+    path("departments/", areas_api.DepartmentList.as_view(), name="departments"),
+    path("organizations/", areas_api.OrganizationList.as_view(), name="organizations"),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("health", core_views.health, name="health"),
+    path("audit/", core_views.audit_log, name="audit"),
+    path("i18n/setlang/", public(set_language), name="set_language"),
+    path("i18n/catalog.js", public(JavaScriptCatalog.as_view()), name="js_catalog"),
+    path("", include("shequ.accounts.urls")),
+    path("areas/", include("shequ.areas.urls")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),
+]

@@ -1,0 +1,61 @@
+"""Every view declares who may reach it. A test walks all URL patterns and fails on a view
+without a declaration, so a new page cannot forget one."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_of
+from shequ.core.errors import NotAllowed
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+ACCESS_ATTR = "shequ_access"
+
+
+def _mark(view: Any, rule: str) -> Any:
+    setattr(view, ACCESS_ATTR, rule)
+    return view
+
+
+def public(view: View) -> View:
+    """Anyone, logged in or not (the login page, health check, public pages)."""
+    return _mark(view, "public")  # type: ignore[no-any-return]
+
+
+def _wrap(view: Callable[..., HttpResponse], perm: Perm | None) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if perm is not None and not scope_of(request.user).has(perm):
+            raise PermissionDenied
+        try:
+            return view(request, *args, **kwargs)
+        except NotAllowed:
+            # An object outside the user's scope looks exactly like a missing one.
+            raise Http404 from None
+
+    return wrapper
+
+
+def signed_in(view: View) -> View:
+    """Any logged-in user; what they see is still scoped by the selectors."""
+    return _mark(_wrap(view, None), "signed_in")  # type: ignore[no-any-return]
+
+
+def requires(perm: Perm) -> Callable[[View], View]:
+    """A logged-in user holding ``perm`` somewhere; objects are checked against scope by
+    the view's access helpers (404 when outside)."""
+
+    def decorate(view: View) -> View:
+        return _mark(_wrap(view, perm), f"perm:{perm.value}")  # type: ignore[no-any-return]
+
+    return decorate

@@ -1,0 +1,74 @@
+"""Idle timeout, the second factor gate, and the request context the audit log records."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from shequ.accounts.otp import needs_second_factor
+from shequ.core.audit import AuditAction, audit, current_ip
+
+_LAST_SEEN = "shequ_last_seen"
+# Refreshing the session on every request would write the session row every request; once a
+# minute is enough to keep a 30-minute idle limit accurate to the minute.
+_REFRESH_SECONDS = 60
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class IdleTimeoutMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = current_ip.set(client_ip(request))
+        try:
+            if request.user.is_authenticated:
+                now = time.time()
+                last = request.session.get(_LAST_SEEN)
+                if last is not None and now - float(last) > settings.SHEQU_IDLE_TIMEOUT_SECONDS:
+                    user = request.user
+                    logout(request)
+                    audit(actor=user, action=AuditAction.LOGOUT, obj=user, reason="idle timeout")
+                    if request.headers.get("HX-Request") or request.path.startswith("/api/"):
+                        return JsonResponse({"errors": [{"field": "session", "message": _("Your session ended after a period of inactivity. Please log in again.")}]}, status=401)
+                    query = urlencode({"next": request.get_full_path(), "idle": "1"})
+                    return redirect(f"{reverse('accounts:login')}?{query}")
+                if last is None or now - float(last) > _REFRESH_SECONDS:
+                    request.session[_LAST_SEEN] = now
+            return self.get_response(request)
+        finally:
+            current_ip.reset(token)
+
+
+# Pages a user who still owes a second factor may reach.
+_OTP_FREE_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/health")
+
+
+class SecondFactorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and needs_second_factor(user)
+            and not request.path.startswith(_OTP_FREE_PREFIXES)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"errors": [{"field": "otp", "message": _("A second factor is required.")}]}, status=403)
+            return redirect("accounts:otp")
+        return self.get_response(request)

@@ -1,0 +1,80 @@
+"""Roles and what each may do: the one table in code (documented in docs/roles.md).
+
+A role is granted through a Membership bound to an area, a department or an organization;
+every permission below applies only inside that binding's area (see shequ.accounts.scope).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDITOR = "auditor", _("Auditor")
+    STREET_DISPATCHER = "street_dispatcher", _("Street dispatcher")
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    GRID_CHIEF = "grid_chief", _("Grid chief")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    DEPARTMENT_HANDLER = "department_handler", _("Department handler")
+    MEDIATOR = "mediator", _("Mediator")
+    BUILDING_HEAD = "building_head", _("Building head")
+    RESIDENT = "resident", _("Resident")
+
+
+class Perm(models.TextChoices):
+    AREA_VIEW = "area.view", _("Browse areas, maps and grid staff")
+    AREA_MANAGE = "area.manage", _("Create, import and retire areas, departments and organizations")
+    USER_VIEW = "user.view", _("See accounts and memberships")
+    USER_MANAGE = "user.manage", _("Create accounts and grant memberships")
+    SECURITY_MANAGE = "security.manage", _("Unlock accounts and reset second factors")
+    AUDIT_VIEW = "audit.view", _("Read the audit log")
+
+
+_STAFF_VIEW = frozenset({Perm.AREA_VIEW})
+
+# The 三员 separation: the administrator runs the system, the security administrator runs
+# login security and the auditor reads the audit log; none of them can do another's part.
+ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
+    Role.ADMINISTRATOR: frozenset({Perm.AREA_VIEW, Perm.AREA_MANAGE, Perm.USER_VIEW, Perm.USER_MANAGE}),
+    Role.SECURITY_ADMIN: frozenset({Perm.USER_VIEW, Perm.SECURITY_MANAGE}),
+    Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
+    Role.STREET_DISPATCHER: _STAFF_VIEW | {Perm.USER_VIEW},
+    Role.COMMUNITY_STAFF: _STAFF_VIEW | {Perm.USER_VIEW},
+    Role.GRID_CHIEF: _STAFF_VIEW | {Perm.USER_VIEW},
+    Role.GRID_WORKER: _STAFF_VIEW,
+    Role.DEPARTMENT_HANDLER: _STAFF_VIEW,
+    Role.MEDIATOR: _STAFF_VIEW,
+    Role.BUILDING_HEAD: _STAFF_VIEW,
+    Role.RESIDENT: frozenset(),
+}
+
+STAFF_ROLES = frozenset(role for role in Role if role != Role.RESIDENT)
+
+
+class GridDuty(models.TextChoices):
+    """The "1+9+X" of a grid: one chief, nine specialist posts, any number of others."""
+
+    CHIEF = "chief", _("Grid chief")
+    PARTY_GUIDE = "party_guide", _("Party-building guide")
+    COMMUNITY_WORKER = "community_worker", _("Community worker")
+    PATROL_OFFICER = "patrol_officer", _("Patrol officer")
+    POLICE_OFFICER = "police_officer", _("Community police officer")
+    CITY_INSPECTOR = "city_inspector", _("City management inspector")
+    FIRE_WARDEN = "fire_warden", _("Fire safety warden")
+    MARKET_INSPECTOR = "market_inspector", _("Market regulation inspector")
+    LEGAL_ADVISER = "legal_adviser", _("Legal adviser and mediator")
+    FAMILY_DOCTOR = "family_doctor", _("Family doctor")
+    OTHER = "other", _("Other grid member")
+
+
+NINE_SPECIALISTS = tuple(d for d in GridDuty if d not in (GridDuty.CHIEF, GridDuty.OTHER))
+
+
+def permissions_of(role: str) -> frozenset[Perm]:
+    try:
+        return ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return frozenset()

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from shequ.areas import views
+
+app_name = "areas"
+urlpatterns = [
+    path("", views.area_index, name="index"),
+    path("import/", views.area_import, name="import"),
+    path("<int:pk>/", views.area_detail, name="detail"),
+    path("<int:pk>/map.geojson", views.area_map, name="map"),
+    path("<int:pk>/staff/", views.area_staff, name="staff"),
+    path("<int:pk>/export.geojson", views.area_export, name="export"),
+]

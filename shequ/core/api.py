@@ -1,0 +1,65 @@
+"""What every API endpoint shares: one error shape, keyset pagination, the access rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_of
+from shequ.core.errors import NotAllowed, ServiceError
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    if isinstance(detail, dict):
+        out: list[dict[str, str]] = []
+        for key, value in detail.items():
+            name = "non_field" if key == "non_field_errors" else str(key)
+            out += _flatten(value, f"{prefix}.{name}" if prefix else name)
+        return out
+    if isinstance(detail, list):
+        return [item for value in detail for item in _flatten(value, prefix)]
+    return [{"field": prefix or "request", "message": str(detail)}]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error is ``{"errors": [{"field": ..., "message": ...}]}``."""
+    if isinstance(exc, ServiceError):
+        code = status.HTTP_409_CONFLICT if exc.__class__.__name__ == "ConflictError" else status.HTTP_400_BAD_REQUEST
+        return Response({"errors": [e.as_dict() for e in exc.errors]}, status=code)
+    if isinstance(exc, NotAllowed | Http404):
+        return Response({"errors": [{"field": "id", "message": _("Not found.")}]}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        response.data = {"errors": _flatten(response.data.get("detail", response.data) if isinstance(response.data, dict) and "detail" in response.data else response.data)}
+    return response
+
+
+class KeysetPagination(CursorPagination):
+    """Cursor (keyset) pagination on the primary key: stable and fast on big tables."""
+
+    ordering = "id"
+    page_size = 50
+    max_page_size = 500
+    page_size_query_param = "page_size"
+
+
+class HasPerm(permissions.BasePermission):
+    """The view's ``required_perm`` held somewhere; objects are scoped by the queryset."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        perm: Perm | None = getattr(view, "required_perm", None)
+        if not request.user or not request.user.is_authenticated:
+            return False
+        return perm is None or scope_of(request.user).has(perm)

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from shequ.core.errors import ServiceError
+
+
+def add_service_errors(form: forms.Form, exc: ServiceError, rename: dict[str, str] | None = None) -> None:
+    """Show a service's field errors on the form's fields (or on top when the field is not
+    one of the form's)."""
+    rename = rename or {}
+    for error in exc.errors:
+        name = rename.get(error.field, error.field)
+        message = f"{error.location}: {error.message}" if error.location else str(error.message)
+        form.add_error(name if name in form.fields else None, message)
+
+
+class StyledForm(forms.Form):
+    """A form whose widgets carry Bootstrap's classes and mark invalid fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self._mark_invalid()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        self._mark_invalid()
+
+    def _mark_invalid(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()

@@ -1,0 +1,85 @@
+"""Home, health, and the auditor's search of the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from shequ.accounts.decorators import public, requires, signed_in
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_of
+from shequ.areas.selectors import memberships_with_targets, top_areas
+from shequ.core.models import AuditAction, AuditRecord
+from shequ.core.paths import within
+
+AUDIT_PAGE = 50
+
+
+@public
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@signed_in
+def home(request: HttpRequest) -> HttpResponse:
+    scope = scope_of(request.user)
+    return render(request, "core/home.html", {
+        "memberships": memberships_with_targets(request.user),
+        "top_areas": top_areas(request.user),
+        "can": {perm.name.lower(): scope.has(perm) for perm in Perm},
+    })
+
+
+def _parse_day(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+@requires(Perm.AUDIT_VIEW)
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The auditor searches; nothing here (or anywhere) changes a record."""
+    records = AuditRecord.objects.filter(
+        # Records that belong to no area (logins, accounts) are every auditor's.
+        within("area_path", scope_of(request.user).paths_with(Perm.AUDIT_VIEW)) | Q(area_path="")
+    )
+    filters = {key: request.GET.get(key, "").strip() for key in ("who", "action", "object_type", "object_id", "since", "until")}
+    if filters["who"]:
+        records = records.filter(actor_name__icontains=filters["who"])
+    if filters["action"] in AuditAction.values:
+        records = records.filter(action=filters["action"])
+    if filters["object_type"]:
+        records = records.filter(object_type=filters["object_type"])
+    if filters["object_id"]:
+        records = records.filter(object_id=filters["object_id"])
+    tz = timezone.get_current_timezone()
+    since = _parse_day(filters["since"])
+    if since:
+        records = records.filter(at__gte=dt.datetime.combine(since, dt.time.min, tz))
+    until = _parse_day(filters["until"])
+    if until:
+        records = records.filter(at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tz))
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        records = records.filter(pk__lt=int(before))
+    page = list(records.order_by("-pk")[: AUDIT_PAGE + 1])
+    more = len(page) > AUDIT_PAGE
+    page = page[:AUDIT_PAGE]
+    query = request.GET.copy()
+    query.pop("before", None)
+    return render(request, "core/audit_log.html", {
+        "records": page, "filters": filters, "actions": AuditAction.choices,
+        "next_before": page[-1].pk if more and page else None, "query": query.urlencode(),
+    })
+

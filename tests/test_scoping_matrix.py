@@ -1,0 +1,204 @@
+"""The role × endpoint matrix (design guide §4): every page and API endpoint, every persona.
+A persona outside an object's area gets the same 404 as for a missing object; a persona
+without the permission gets 403; nothing changes on any refused request.
+
+A new page or endpoint is added to ENDPOINTS in the same commit (test_access_rules makes
+sure it declares an access rule; test_matrix_covers_every_url makes sure it is here)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from shequ.accounts.models import Membership, User
+from shequ.areas.models import Area
+from shequ.core.models import AuditRecord
+from shequ.core.testing import PASSWORD, Personas, Tree
+from tests.test_access_rules import _walk
+
+ALL = ("administrator", "security_admin", "auditor", "dispatcher", "community_staff", "grid_chief",
+       "grid_worker", "other_grid_worker", "department_handler", "resident", "nobody")
+AREA_VIEWERS_OF_GRID_A = {"administrator", "dispatcher", "community_staff", "grid_chief", "grid_worker", "department_handler"}
+AREA_VIEW_HOLDERS = AREA_VIEWERS_OF_GRID_A | {"other_grid_worker"}
+USER_VIEWERS = {"administrator", "security_admin", "dispatcher", "community_staff", "grid_chief"}
+# Who may open worker_b's account (bound to grid B): USER_VIEW over grid B.
+VIEWERS_OF_WORKER_B = {"administrator", "security_admin", "dispatcher", "community_staff"}
+
+
+@dataclass
+class Endpoint:
+    name: str  # the URL name, as in urls.py
+    url: Callable[[Tree, Personas], str]
+    allowed: dict[str, int]  # persona -> status when allowed
+    forbidden: int = 403  # status for everyone else who is logged in (404 for objects)
+    scoped_out: set[str] = field(default_factory=set)  # hold the permission but not here: 404
+    method: str = "get"
+    data: Callable[[Tree, Personas], Any] | None = None
+    content_type: str | None = None
+    anonymous: int = 302  # pages send anonymous users to the login page; the API says 403
+
+
+def ok(personas: set[str] | tuple[str, ...], status: int = 200) -> dict[str, int]:
+    return dict.fromkeys(personas, status)
+
+
+def _geojson(tree: Tree, _: Personas) -> str:
+    return json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": None,
+        "properties": {"code": "530114001002009", "name": "新网格", "level": "grid", "parent_code": tree.community_b.code},
+    }]})
+
+
+ENDPOINTS = [
+    Endpoint("home", lambda t, p: reverse("home"), ok(ALL)),
+    Endpoint("audit", lambda t, p: reverse("audit"), ok({"auditor"})),
+    Endpoint("areas:index", lambda t, p: reverse("areas:index"), {**ok(AREA_VIEW_HOLDERS, 302)}),
+    Endpoint("areas:detail", lambda t, p: reverse("areas:detail", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}),
+    Endpoint("areas:map", lambda t, p: reverse("areas:map", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}),
+    Endpoint("areas:staff", lambda t, p: reverse("areas:staff", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}),
+    Endpoint("areas:export", lambda t, p: reverse("areas:export", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}),
+    Endpoint("areas:import", lambda t, p: reverse("areas:import"), ok({"administrator"})),
+    Endpoint("areas:import", lambda t, p: reverse("areas:import"), ok({"administrator"}, 302), method="post",
+             data=lambda t, p: {"file": _upload(_geojson(t, p))}),
+    Endpoint("accounts:users", lambda t, p: reverse("accounts:users"), ok(USER_VIEWERS)),
+    Endpoint("accounts:user_new", lambda t, p: reverse("accounts:user_new"), ok({"administrator"})),
+    Endpoint("accounts:user_new", lambda t, p: reverse("accounts:user_new"), ok({"administrator"}, 302), method="post",
+             data=lambda t, p: {"username": "newbie", "full_name": "新人", "password": "Long-enough-pass-1"}),
+    Endpoint("accounts:user", lambda t, p: reverse("accounts:user", args=[p.other_grid_worker.pk]), ok(VIEWERS_OF_WORKER_B), scoped_out={"grid_chief"}),
+    Endpoint("accounts:user", lambda t, p: reverse("accounts:user", args=[p.other_grid_worker.pk]), ok({"administrator"}, 302),
+             method="post", data=lambda t, p: {"role": "building_head", "area": t.grid_b.pk}, scoped_out={"grid_chief"}),
+    Endpoint("accounts:membership_end", lambda t, p: reverse("accounts:membership_end", args=[p.other_grid_worker.pk, p.other_grid_worker.memberships.get().pk]),
+             ok({"administrator"}, 302), method="post", data=lambda t, p: {}),
+    Endpoint("accounts:user_active", lambda t, p: reverse("accounts:user_active", args=[p.other_grid_worker.pk]),
+             ok({"administrator"}, 302), method="post", data=lambda t, p: {"active": "0"}),
+    Endpoint("accounts:user_password", lambda t, p: reverse("accounts:user_password", args=[p.other_grid_worker.pk]),
+             ok({"administrator"}, 302), method="post", data=lambda t, p: {"password": "Another-long-pass-2"}),
+    Endpoint("accounts:user_unlock", lambda t, p: reverse("accounts:user_unlock", args=[p.other_grid_worker.pk]),
+             ok({"security_admin"}, 302), method="post", data=lambda t, p: {}),
+    Endpoint("accounts:user_otp_reset", lambda t, p: reverse("accounts:user_otp_reset", args=[p.other_grid_worker.pk]),
+             ok({"security_admin"}, 302), method="post", data=lambda t, p: {}),
+    Endpoint("accounts:password", lambda t, p: reverse("accounts:password"), ok(ALL)),
+    Endpoint("accounts:otp", lambda t, p: reverse("accounts:otp"), ok(ALL)),
+    # The API: the same rules; anonymous callers get 403 instead of a redirect.
+    Endpoint("api:me", lambda t, p: reverse("api:me"), ok(ALL), anonymous=403),
+    Endpoint("api:areas", lambda t, p: reverse("api:areas"), ok(AREA_VIEW_HOLDERS), anonymous=403),
+    Endpoint("api:area", lambda t, p: reverse("api:area", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}, anonymous=403),
+    Endpoint("api:area_staff", lambda t, p: reverse("api:area_staff", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}, anonymous=403),
+    Endpoint("api:departments", lambda t, p: reverse("api:departments"), ok(AREA_VIEW_HOLDERS), anonymous=403),
+    Endpoint("api:organizations", lambda t, p: reverse("api:organizations"), ok(AREA_VIEW_HOLDERS), anonymous=403),
+    Endpoint("api:area_import", lambda t, p: reverse("api:area_import"), ok({"administrator"}), method="post",
+             data=_geojson, content_type="application/json", anonymous=403),
+]
+
+
+def _upload(text: str) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+
+    return SimpleUploadedFile("areas.geojson", text.encode(), content_type="application/geo+json")
+
+
+def _state() -> tuple[Any, ...]:
+    """Everything a refused request must leave as it was."""
+    return (
+        sorted(Membership.objects.values_list("id", "role", "area_id", "valid_to")),
+        sorted(User.objects.values_list("id", "username", "is_active", "password")),
+        sorted(Area.objects.values_list("id", "code", "name", "valid_to")),
+        AuditRecord.objects.count(),
+    )
+
+
+def _expected(endpoint: Endpoint, persona: str) -> int:
+    if persona in endpoint.allowed:
+        return endpoint.allowed[persona]
+    if persona in endpoint.scoped_out:
+        return 404
+    return endpoint.forbidden
+
+
+def _request(client: Client, endpoint: Endpoint, tree: Tree, personas: Personas) -> Any:
+    url = endpoint.url(tree, personas)
+    if endpoint.method == "get":
+        return client.get(url)
+    data = endpoint.data(tree, personas) if endpoint.data else {}
+    if endpoint.content_type:
+        return client.post(url, data=data, content_type=endpoint.content_type)
+    return client.post(url, data=data)
+
+
+CASES = [(e, persona) for e in ENDPOINTS for persona in ALL]
+
+
+@pytest.mark.parametrize(("endpoint", "persona"), CASES, ids=[f"{e.method}:{e.name}-{p}" for e, p in CASES])
+def test_matrix(endpoint: Endpoint, persona: str, tree: Tree, personas: Personas, client: Client, settings: Any) -> None:
+    settings.SHEQU_OTP_REQUIRED_ROLES = []  # the second factor has its own tests
+    client.force_login(getattr(personas, persona))
+    expected = _expected(endpoint, persona)
+    before = _state()
+    response = _request(client, endpoint, tree, personas)
+    assert response.status_code == expected, f"{persona} {endpoint.method.upper()} {endpoint.name}: {response.status_code}"
+    if expected >= 400:
+        assert _state() == before, "a refused request changed something"
+    elif endpoint.method == "post":
+        assert _state() != before, "an allowed change changed nothing"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[f"{e.method}:{e.name}" for e in ENDPOINTS])
+def test_anonymous(endpoint: Endpoint, tree: Tree, personas: Personas, client: Client) -> None:
+    before = _state()
+    response = _request(client, endpoint, tree, personas)
+    assert response.status_code == endpoint.anonymous
+    if endpoint.anonymous == 302:
+        assert response["Location"].startswith(reverse("accounts:login"))
+    assert _state() == before
+
+
+def _named_routes(patterns: list[Any], namespace: str = "") -> dict[str, Any]:
+    """``{"namespace:name": callback}`` for every named URL pattern."""
+    from django.urls import URLPattern, URLResolver  # noqa: PLC0415
+
+    found: dict[str, Any] = {}
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found |= _named_routes(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            found[f"{namespace}{entry.name}"] = entry.callback
+    return found
+
+
+def test_matrix_covers_every_url() -> None:
+    from django.urls import get_resolver  # noqa: PLC0415
+
+    from tests.test_access_rules import _rule  # noqa: PLC0415
+
+    in_matrix = {e.name for e in ENDPOINTS}
+    routes = _named_routes(get_resolver().url_patterns)
+    missing = sorted(name for name, callback in routes.items() if _rule(callback) != "public" and name not in in_matrix)
+    assert missing == [], f"add these to ENDPOINTS: {missing}"
+    assert len(routes) == len(_walk(get_resolver().url_patterns)), "every URL pattern needs a name"
+
+
+def test_grid_worker_list_shows_only_own_grid(tree: Tree, personas: Personas, client: Client) -> None:
+    client.force_login(personas.grid_worker)
+    codes = {row["code"] for row in client.get(reverse("api:areas")).json()["results"]}
+    assert codes == {tree.grid_a.code, tree.subgrid_a.code}
+
+
+def test_user_without_membership_sees_nothing(tree: Tree, personas: Personas, client: Client) -> None:
+    client.force_login(personas.nobody)
+    assert client.get(reverse("api:me")).json()["memberships"] == []
+    assert client.get(reverse("api:areas")).status_code == 403
+    assert Area.objects.visible_to(personas.nobody).count() == 0
+    assert Membership.objects.visible_to(personas.nobody).count() == 0
+
+
+def test_persona_logs_in_through_the_page(personas: Personas, client: Client) -> None:
+    response = client.post(reverse("accounts:login"), {"username": "worker_a", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("api:me")).json()["username"] == "worker_a"
