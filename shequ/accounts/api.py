@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -31,7 +31,7 @@ class MeSerializer(serializers.Serializer[Any]):
 class Me(APIView):
     """The caller's account and active memberships."""
 
-    permission_classes: ClassVar[list[Any]] = [HasPerm]
+    permission_classes = [HasPerm]
     shequ_access = "signed_in"
 
     @extend_schema(responses=MeSerializer)

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.core.errors import NotAllowed
-
-View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 ACCESS_ATTR = "shequ_access"
 
@@ -25,7 +23,7 @@ def _mark(view: Any, rule: str) -> Any:
     return view
 
 
-def public(view: View) -> View:
+def public[V: Callable[..., HttpResponseBase]](view: V) -> V:
     """Anyone, logged in or not (the login page, health check, public pages)."""
     return _mark(view, "public")  # type: ignore[no-any-return]
 
@@ -46,16 +44,16 @@ def _wrap(view: Callable[..., HttpResponse], perm: Perm | None) -> Callable[...,
     return wrapper
 
 
-def signed_in(view: View) -> View:
+def signed_in[V: Callable[..., HttpResponse]](view: V) -> V:
     """Any logged-in user; what they see is still scoped by the selectors."""
     return _mark(_wrap(view, None), "signed_in")  # type: ignore[no-any-return]
 
 
-def requires(perm: Perm) -> Callable[[View], View]:
+def requires[V: Callable[..., HttpResponse]](perm: Perm) -> Callable[[V], V]:
     """A logged-in user holding ``perm`` somewhere; objects are checked against scope by
     the view's access helpers (404 when outside)."""
 
-    def decorate(view: View) -> View:
+    def decorate(view: V) -> V:
         return _mark(_wrap(view, perm), f"perm:{perm.value}")  # type: ignore[no-any-return]
 
     return decorate

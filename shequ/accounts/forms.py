@@ -5,10 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shequ.core.forms import StyledForm
-
 from shequ.accounts.roles import GridDuty, Role
 from shequ.areas.models import Area, Department, Organization
+from shequ.core.forms import StyledForm
 
 
 class LoginForm(StyledForm):

@@ -69,7 +69,7 @@ class Membership(ScopedModel):
     valid_from = models.DateField(_("from"), default=timezone.localdate)
     valid_to = models.DateField(_("until"), null=True, blank=True)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = MembershipQuerySet.as_manager()  # type: ignore[misc]  # a narrower queryset
     scope_perm: ClassVar[Perm] = Perm.USER_VIEW
 
     class Meta:

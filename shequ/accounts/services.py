@@ -155,7 +155,7 @@ def membership_grant(
     if binding == "department":
         if department is None:
             errors.append(FieldError("department", _("a department handler belongs to a department")))
-    elif organization is None and (area is None or area.level not in binding):
+    elif organization is None and isinstance(binding, frozenset) and (area is None or area.level not in binding):
         levels = "、".join(str(Level(level).label) for level in sorted(binding))
         errors.append(FieldError("area", _("a %(role)s is bound to a %(levels)s") % {"role": role_value.label, "levels": levels}))
     if area is not None and not area.is_current:
@@ -179,8 +179,8 @@ def membership_grant(
             user=user, role=role_value, area=area, department=department, organization=organization,
         ).first()
         if duplicate is not None:
-            return duplicate  # granting twice is one membership
-        membership = Membership.objects.create(
+            return duplicate  # type: ignore[no-any-return]  # granting twice is one membership
+        membership: Membership = Membership.objects.create(
             user=user, role=role_value, area=area, department=department, organization=organization,
             area_path=path, grid_duty=grid_duty, title=title.strip(), valid_from=start, valid_to=valid_to,
         )
@@ -196,7 +196,7 @@ def membership_end(*, actor: Any, membership: Membership, on: dt.date | None = N
         raise NotAllowed(Perm.USER_MANAGE)
     day = on or timezone.localdate()
     with transaction.atomic():
-        locked = Membership.objects.select_for_update().get(pk=membership.pk)
+        locked: Membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if locked.valid_to is not None and locked.valid_to <= day:
             return locked  # already ended: ending again changes nothing
         before = snapshot(locked, MEMBERSHIP_AUDIT_FIELDS)
@@ -220,6 +220,7 @@ def second_factor_reset(*, actor: Any, user: User) -> int:
     """Remove a user's TOTP devices (a lost phone); they enrol again at their next login."""
     _ensure_manages_user(actor, user, Perm.SECURITY_MANAGE)
     with transaction.atomic():
+        count: int
         count, _deleted = TOTPDevice.objects.filter(user=user).delete()
         audit(actor=actor, action=AuditAction.SECURITY, obj=user, changes={"totp_devices": [count, 0]})
     return count

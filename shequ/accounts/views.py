@@ -21,12 +21,25 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.accounts import otp
 from shequ.accounts.decorators import public, requires, signed_in
-from shequ.accounts.forms import AdminPasswordForm, LoginForm, MembershipForm, PasswordChangeForm, TokenForm, UserCreateForm
+from shequ.accounts.forms import (
+    AdminPasswordForm,
+    LoginForm,
+    MembershipForm,
+    PasswordChangeForm,
+    TokenForm,
+    UserCreateForm,
+)
 from shequ.accounts.models import Membership, User
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.accounts.services import (
-    account_unlock, membership_end, membership_grant, password_set, second_factor_reset, user_create, user_set_active,
+    account_unlock,
+    membership_end,
+    membership_grant,
+    password_set,
+    second_factor_reset,
+    user_create,
+    user_set_active,
 )
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import ServiceError
@@ -97,7 +110,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request))
     device = otp.confirmed_device(user)
     enrolling = device is None
-    if enrolling:
+    if device is None:
         device = otp.pending_device(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -27,7 +27,7 @@ class AreaSerializer(serializers.ModelSerializer[Area]):
 
     class Meta:
         model = Area
-        fields = ("id", "code", "name", "level", "level_name", "parent", "parent_code", "valid_from", "valid_to")
+        fields: tuple[str, ...] = ("id", "code", "name", "level", "level_name", "parent", "parent_code", "valid_from", "valid_to")
 
 
 class AreaDetailSerializer(AreaSerializer):
@@ -58,7 +58,7 @@ class OrganizationSerializer(serializers.ModelSerializer[Organization]):
 
 
 class ScopedListAPIView(generics.ListAPIView):  # type: ignore[type-arg]
-    permission_classes: ClassVar[list[Any]] = [HasPerm]
+    permission_classes = [HasPerm]
     required_perm = Perm.AREA_VIEW
     shequ_access = "perm:area.view"
 
@@ -75,7 +75,7 @@ class AreaList(ScopedListAPIView):
 
 class AreaDetail(generics.RetrieveAPIView):  # type: ignore[type-arg]
     serializer_class = AreaDetailSerializer
-    permission_classes: ClassVar[list[Any]] = [HasPerm]
+    permission_classes = [HasPerm]
     required_perm = Perm.AREA_VIEW
     shequ_access = "perm:area.view"
 
@@ -119,8 +119,8 @@ class AreaImport(APIView):
     """Create or update areas from a GeoJSON FeatureCollection (JSON body or a ``file``
     upload). All or nothing; repeating the same import changes nothing."""
 
-    permission_classes: ClassVar[list[Any]] = [HasPerm]
-    parser_classes: ClassVar[list[Any]] = [JSONParser, MultiPartParser]
+    permission_classes = [HasPerm]
+    parser_classes = [JSONParser, MultiPartParser]
     required_perm = Perm.AREA_MANAGE
     shequ_access = "perm:area.manage"
 

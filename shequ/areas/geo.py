@@ -81,11 +81,11 @@ def validate_boundary(geometry: Any) -> tuple[Measured | None, str | None]:
     if not geom.is_valid:
         return None, _("is not a valid polygon (%(why)s)") % {"why": explain_validity(geom)}
     point = geom.representative_point()
-    return Measured(geom, tuple(geom.bounds), (point.x, point.y)), None  # type: ignore[arg-type]
+    return Measured(geom, tuple(geom.bounds), (point.x, point.y)), None
 
 
 def outside_parent(child: BaseGeometry, parent: BaseGeometry) -> bool:
     """True when the child reaches noticeably outside its parent. Boundaries drawn by hand
     share edges only approximately, so up to 1 % of the child's area may overhang."""
-    overhang = child.difference(parent).area
-    return overhang > 0.01 * child.area
+    overhang = float(child.difference(parent).area)
+    return overhang > 0.01 * float(child.area)

@@ -64,7 +64,7 @@ class Area(ScopedModel):
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
     valid_to = models.DateField(_("valid until"), null=True, blank=True)
 
-    objects = AreaQuerySet.as_manager()
+    objects = AreaQuerySet.as_manager()  # type: ignore[misc]  # a narrower queryset
     scope_perm: ClassVar[Perm] = Perm.AREA_VIEW
 
     class Meta:

@@ -19,9 +19,10 @@ from shequ.core.paths import ancestors, subtree_upper
 def access_area(user: Any, area_id: int | str, perm: Perm = Perm.AREA_VIEW) -> Area:
     """The area if ``user`` may see it with ``perm``, else NotAllowed (shown as 404)."""
     try:
-        return Area.objects.visible_to(user, perm).select_related("parent").get(pk=int(area_id))
+        area: Area = Area.objects.visible_to(user, perm).select_related("parent").get(pk=int(area_id))
     except (Area.DoesNotExist, ValueError, TypeError):
         raise NotAllowed(perm) from None
+    return area
 
 
 def visible_areas(user: Any) -> QuerySet[Area]:
@@ -119,9 +120,8 @@ def export_tree(area: Area) -> dict[str, Any]:
         .select_related("parent")
         .order_by("area_path")
     )
-    features = []
-    for node in nodes:
-        features.append({
+    features = [
+        {
             "type": "Feature",
             "geometry": node.boundary,
             "properties": {
@@ -129,7 +129,9 @@ def export_tree(area: Area) -> dict[str, Any]:
                 "parent_code": node.parent.code if node.parent else None,
                 "valid_from": node.valid_from.isoformat(),
             },
-        })
+        }
+        for node in nodes
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 MAINTENANCE_TABLE = "core_audit_maintenance"
-_GUARDED = f"EXISTS (SELECT 1 FROM {MAINTENANCE_TABLE})"
+_GUARDED = f"EXISTS (SELECT 1 FROM {MAINTENANCE_TABLE})"  # noqa: S608 - a constant name
 
 SQLITE = [
     f"CREATE TABLE IF NOT EXISTS {MAINTENANCE_TABLE} (reason varchar(200) NOT NULL)",
