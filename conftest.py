@@ -46,3 +46,9 @@ def _plain_static_files(settings: Any) -> None:
 def _fast_password_hashing(settings: Any) -> None:
     """Argon2 is deliberately slow; tests that are about hashing switch it back on."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_off(settings: Any) -> None:
+    """Personas log in with a password only; the second-factor tests turn it back on."""
+    settings.SHEQU_OTP_REQUIRED_ROLES = []

@@ -118,12 +118,16 @@ AXES_FAILURE_LIMIT = env_int("SHEQU_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("SHEQU_LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# Fifteen minutes from the lockout, not from the last attempt made while locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "shequ.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 SHEQU_IDLE_TIMEOUT_SECONDS = env_int("SHEQU_IDLE_TIMEOUT_MINUTES", 30) * 60
-SESSION_COOKIE_AGE = SHEQU_IDLE_TIMEOUT_SECONDS
+# The idle limit is enforced by IdleTimeoutMiddleware (which logs it and tells the user why);
+# the session row itself lives a little longer so that the middleware sees it expire.
+SESSION_COOKIE_AGE = SHEQU_IDLE_TIMEOUT_SECONDS + 300
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -136,7 +136,6 @@ CASES = [(e, persona) for e in ENDPOINTS for persona in ALL]
 
 @pytest.mark.parametrize(("endpoint", "persona"), CASES, ids=[f"{e.method}:{e.name}-{p}" for e, p in CASES])
 def test_matrix(endpoint: Endpoint, persona: str, tree: Tree, personas: Personas, client: Client, settings: Any) -> None:
-    settings.SHEQU_OTP_REQUIRED_ROLES = []  # the second factor has its own tests
     client.force_login(getattr(personas, persona))
     expected = _expected(endpoint, persona)
     before = _state()

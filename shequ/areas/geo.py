@@ -76,10 +76,12 @@ def validate_boundary(geometry: Any) -> tuple[Measured | None, str | None]:
         geom = shape(geometry)
     except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
         return None, _("cannot be read: %(error)s") % {"error": exc}
-    if geom.is_empty or geom.area == 0:
+    if geom.is_empty:
         return None, _("encloses no area")
     if not geom.is_valid:
         return None, _("is not a valid polygon (%(why)s)") % {"why": explain_validity(geom)}
+    if geom.area == 0:
+        return None, _("encloses no area")
     point = geom.representative_point()
     return Measured(geom, tuple(geom.bounds), (point.x, point.y)), None
 

@@ -58,13 +58,19 @@ def _boundary_warning(measured: Measured | None, parent: Area | None, parent_mea
     return None
 
 
+def _count_positions(coordinates: Any) -> int:
+    if isinstance(coordinates, list) and coordinates and isinstance(coordinates[0], int | float):
+        return 1
+    return sum(_count_positions(c) for c in coordinates) if isinstance(coordinates, list) else 0
+
+
 def _area_snapshot(area: Area) -> dict[str, Any]:
     """What the audit log keeps of an area: its fields, and of the boundary a fingerprint
     (kind, positions, digest) rather than every coordinate."""
     data = snapshot(area, AREA_AUDIT_FIELDS)
     if area.boundary:
         text = json.dumps(area.boundary, sort_keys=True, separators=(",", ":"))
-        positions = text.count("[") - text.count("[[")
+        positions = _count_positions(area.boundary.get("coordinates"))
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
         data["boundary"] = f"{area.boundary.get('type')} · {positions} · {digest}"
     else:
