@@ -44,6 +44,8 @@ def test_child_outside_parent() -> None:
     parent = validate_boundary(square(0, 0, 1))[0]
     inside = validate_boundary(square(0.1, 0.1, 0.5))[0]
     overhanging = validate_boundary(square(0.8, 0.8, 0.5))[0]
-    assert parent and inside and overhanging
+    assert parent
+    assert inside
+    assert overhanging
     assert not outside_parent(inside.geometry, parent.geometry)
     assert outside_parent(overhanging.geometry, parent.geometry)
