@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from shequ.accounts.models import Membership
-from shequ.accounts.roles import GridDuty, Perm
+from shequ.accounts.roles import GridDuty, Perm, Role
 from shequ.accounts.scope import scope_of
 from shequ.areas.models import Area, Level
 from shequ.core.errors import NotAllowed
@@ -59,7 +59,11 @@ def breadcrumbs(user: Any, area: Area) -> list[Crumb]:
 def children_with_counts(area: Area) -> list[Area]:
     today = timezone.localdate()
     current_child = Q(children__valid_from__lte=today) & (Q(children__valid_to__isnull=True) | Q(children__valid_to__gt=today))
-    active_member = Q(memberships__valid_from__lte=today) & (Q(memberships__valid_to__isnull=True) | Q(memberships__valid_to__gt=today))
+    active_member = (
+        Q(memberships__valid_from__lte=today)
+        & (Q(memberships__valid_to__isnull=True) | Q(memberships__valid_to__gt=today))
+        & ~Q(memberships__role=Role.RESIDENT)
+    )
     return list(
         Area.objects.current()
         .filter(parent=area)
@@ -108,7 +112,7 @@ DUTY_ORDER = {duty.value: index for index, duty in enumerate(GridDuty)}
 def grid_staff(area: Area) -> list[Membership]:
     """The active staff bound to this area, the chief first and the nine specialists in their
     fixed order, then everyone else ("1+9+X")."""
-    rows = list(Membership.objects.active().filter(area=area).select_related("user"))
+    rows = list(Membership.objects.active().filter(area=area).exclude(role=Role.RESIDENT).select_related("user"))
     return sorted(rows, key=lambda m: (DUTY_ORDER.get(m.grid_duty, len(DUTY_ORDER)), m.role, m.user.full_name))
 
 

@@ -31,11 +31,9 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @signed_in
 def home(request: HttpRequest) -> HttpResponse:
-    scope = scope_of(request.user)
     return render(request, "core/home.html", {
         "memberships": memberships_with_targets(request.user),
         "top_areas": top_areas(request.user),
-        "can": {perm.name.lower(): scope.has(perm) for perm in Perm},
     })
 
 

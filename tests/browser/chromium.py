@@ -1,0 +1,35 @@
+"""Debian's Chromium driven by Playwright (Playwright's own browser download does not work
+without internet). Shared by the browser tests and scripts/screenshots.py."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium_path() -> str | None:
+    configured = os.environ.get("SHEQU_CHROMIUM")
+    if configured:
+        return configured
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def launch(playwright: Any) -> Any:
+    path = chromium_path()
+    if path is None:
+        msg = "Chromium not found: apt-get install chromium (or set SHEQU_CHROMIUM)"
+        raise RuntimeError(msg)
+    return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
