@@ -23,11 +23,27 @@ def main() -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     worker = subprocess.Popen([sys.executable, "manage.py", "db_worker"], cwd=ROOT, env=env)
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"{args.host}:{args.port}",
-         "--worker-class", "gthread", "--workers", "2", "--threads", "4", "--access-logfile", "-"],
-        cwd=ROOT, env=env,
+        [
+            str(BIN / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ],
+        cwd=ROOT,
+        env=env,
     )
-    print(f"\nShequ demo: http://{args.host}:{args.port}/  (Ctrl-C stops the server and the worker)\n", flush=True)
+    print(
+        f"\nShequ demo: http://{args.host}:{args.port}/  (Ctrl-C stops the server and the worker)\n",
+        flush=True,
+    )
     children = (server, worker)
     stopping = False
 
@@ -49,7 +65,9 @@ def main() -> int:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
-    failed = [child.returncode for child in children if child.returncode not in (0, -signal.SIGTERM, None)]
+    failed = [
+        child.returncode for child in children if child.returncode not in (0, -signal.SIGTERM, None)
+    ]
     return 0 if stopping or not failed else 1
 
 

@@ -31,19 +31,36 @@ def _rule(callback: Any) -> str | None:
 
 
 def test_every_url_declares_an_access_rule() -> None:
-    missing = [route for route, callback in _walk(get_resolver().url_patterns) if _rule(callback) is None]
+    missing = [
+        route for route, callback in _walk(get_resolver().url_patterns) if _rule(callback) is None
+    ]
     assert missing == [], f"views without an access rule: {missing}"
 
 
 def test_access_rules_are_known() -> None:
     rules = {route: _rule(callback) for route, callback in _walk(get_resolver().url_patterns)}
-    unknown = {route: rule for route, rule in rules.items() if rule not in KNOWN_RULES and not str(rule).startswith("perm:")}
+    unknown = {
+        route: rule
+        for route, rule in rules.items()
+        if rule not in KNOWN_RULES and not str(rule).startswith("perm:")
+    }
     assert unknown == {}
     assert len(rules) > 20, "the walk found too few URL patterns to be trusted"
 
 
 def test_public_views_are_only_the_intended_ones() -> None:
-    public = sorted(route for route, callback in _walk(get_resolver().url_patterns) if _rule(callback) == "public")
-    assert public == sorted([
-        "health", "i18n/setlang/", "i18n/catalog.js", "accounts/login/", "accounts/logout/", "api/schema/",
-    ])
+    public = sorted(
+        route
+        for route, callback in _walk(get_resolver().url_patterns)
+        if _rule(callback) == "public"
+    )
+    assert public == sorted(
+        [
+            "health",
+            "i18n/setlang/",
+            "i18n/catalog.js",
+            "accounts/login/",
+            "accounts/logout/",
+            "api/schema/",
+        ]
+    )

@@ -23,8 +23,14 @@ pytestmark = pytest.mark.django_db
 def _grow(tree: Tree, n: int) -> None:
     """Add ``n`` grids with a member each to community B."""
     for i in range(n):
-        grid = area_create(actor=SYSTEM, level=Level.GRID, code=f"530114001002{100 + i:03d}", name=f"网格{i}",
-                           parent=tree.community_b, boundary=square(102.8 + i * 0.001, 24.7, 0.001)).area
+        grid = area_create(
+            actor=SYSTEM,
+            level=Level.GRID,
+            code=f"530114001002{100 + i:03d}",
+            name=f"网格{i}",
+            parent=tree.community_b,
+            boundary=square(102.8 + i * 0.001, 24.7, 0.001),
+        ).area
         make_user(f"m{i}", Role.GRID_WORKER, area=grid, grid_duty=GridDuty.PATROL_OFFICER)
         audit(actor=SYSTEM, action="read", object_type="demo.q", object_id=str(i))
 
@@ -36,25 +42,36 @@ def _count(client: Client, url: str) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize(("persona", "url"), [
-    ("dispatcher", lambda t: reverse("areas:detail", args=[t.community_b.pk])),
-    ("dispatcher", lambda t: reverse("areas:map", args=[t.community_b.pk])),
-    ("dispatcher", lambda t: reverse("areas:staff", args=[t.community_b.pk])),
-    ("administrator", lambda t: reverse("accounts:users")),
-    ("auditor", lambda t: reverse("audit")),
-    ("dispatcher", lambda t: reverse("api:areas")),
-    ("dispatcher", lambda t: reverse("api:organizations")),
-    ("administrator", lambda t: reverse("areas:export", args=[t.street.pk])),
-])
-def test_queries_do_not_grow_with_rows(tree: Tree, personas: Personas, client: Client, persona: str, url: Any) -> None:
+@pytest.mark.parametrize(
+    ("persona", "url"),
+    [
+        ("dispatcher", lambda t: reverse("areas:detail", args=[t.community_b.pk])),
+        ("dispatcher", lambda t: reverse("areas:map", args=[t.community_b.pk])),
+        ("dispatcher", lambda t: reverse("areas:staff", args=[t.community_b.pk])),
+        ("administrator", lambda t: reverse("accounts:users")),
+        ("auditor", lambda t: reverse("audit")),
+        ("dispatcher", lambda t: reverse("api:areas")),
+        ("dispatcher", lambda t: reverse("api:organizations")),
+        ("administrator", lambda t: reverse("areas:export", args=[t.street.pk])),
+    ],
+)
+def test_queries_do_not_grow_with_rows(
+    tree: Tree, personas: Personas, client: Client, persona: str, url: Any
+) -> None:
     client.force_login(getattr(personas, persona))
     _grow(tree, 2)
     client.get(url(tree))  # the first request also loads the session and stamps activity
     small = _count(client, url(tree))
     _grow_more = 8
     for i in range(_grow_more):
-        grid = area_create(actor=SYSTEM, level=Level.GRID, code=f"530114001002{200 + i:03d}", name=f"格{i}",
-                           parent=tree.community_b, boundary=square(102.85 + i * 0.001, 24.7, 0.001)).area
+        grid = area_create(
+            actor=SYSTEM,
+            level=Level.GRID,
+            code=f"530114001002{200 + i:03d}",
+            name=f"格{i}",
+            parent=tree.community_b,
+            boundary=square(102.85 + i * 0.001, 24.7, 0.001),
+        ).area
         make_user(f"n{i}", Role.GRID_WORKER, area=grid)
         audit(actor=SYSTEM, action="read", object_type="demo.q", object_id=f"n{i}")
     large = _count(client, url(tree))

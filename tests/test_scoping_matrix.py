@@ -22,9 +22,27 @@ from shequ.core.models import AuditRecord
 from shequ.core.testing import PASSWORD, Personas, Tree
 from tests.test_access_rules import _walk
 
-ALL = ("administrator", "security_admin", "auditor", "dispatcher", "community_staff", "grid_chief",
-       "grid_worker", "other_grid_worker", "department_handler", "resident", "nobody")
-AREA_VIEWERS_OF_GRID_A = {"administrator", "dispatcher", "community_staff", "grid_chief", "grid_worker", "department_handler"}
+ALL = (
+    "administrator",
+    "security_admin",
+    "auditor",
+    "dispatcher",
+    "community_staff",
+    "grid_chief",
+    "grid_worker",
+    "other_grid_worker",
+    "department_handler",
+    "resident",
+    "nobody",
+)
+AREA_VIEWERS_OF_GRID_A = {
+    "administrator",
+    "dispatcher",
+    "community_staff",
+    "grid_chief",
+    "grid_worker",
+    "department_handler",
+}
 AREA_VIEW_HOLDERS = AREA_VIEWERS_OF_GRID_A | {"other_grid_worker"}
 USER_VIEWERS = {"administrator", "security_admin", "dispatcher", "community_staff", "grid_chief"}
 # Who may open worker_b's account (bound to grid B): USER_VIEW over grid B.
@@ -49,51 +67,173 @@ def ok(personas: set[str] | tuple[str, ...], status: int = 200) -> dict[str, int
 
 
 def _geojson(tree: Tree, _: Personas) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": [{
-        "type": "Feature", "geometry": None,
-        "properties": {"code": "530114001002009", "name": "新网格", "level": "grid", "parent_code": tree.community_b.code},
-    }]})
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": None,
+                    "properties": {
+                        "code": "530114001002009",
+                        "name": "新网格",
+                        "level": "grid",
+                        "parent_code": tree.community_b.code,
+                    },
+                }
+            ],
+        }
+    )
 
 
 ENDPOINTS = [
     Endpoint("home", lambda t, p: reverse("home"), ok(ALL)),
     Endpoint("audit", lambda t, p: reverse("audit"), ok({"auditor"})),
     Endpoint("areas:index", lambda t, p: reverse("areas:index"), {**ok(AREA_VIEW_HOLDERS, 302)}),
-    Endpoint("areas:detail", lambda t, p: reverse("areas:detail", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}),
-    Endpoint("areas:map", lambda t, p: reverse("areas:map", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}),
-    Endpoint("areas:staff", lambda t, p: reverse("areas:staff", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}),
-    Endpoint("areas:export", lambda t, p: reverse("areas:export", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}),
+    Endpoint(
+        "areas:detail",
+        lambda t, p: reverse("areas:detail", args=[t.grid_a.pk]),
+        ok(AREA_VIEWERS_OF_GRID_A),
+        scoped_out={"other_grid_worker"},
+    ),
+    Endpoint(
+        "areas:map",
+        lambda t, p: reverse("areas:map", args=[t.grid_a.pk]),
+        ok(AREA_VIEWERS_OF_GRID_A),
+        scoped_out={"other_grid_worker"},
+    ),
+    Endpoint(
+        "areas:staff",
+        lambda t, p: reverse("areas:staff", args=[t.grid_a.pk]),
+        ok(AREA_VIEWERS_OF_GRID_A),
+        scoped_out={"other_grid_worker"},
+    ),
+    Endpoint(
+        "areas:export",
+        lambda t, p: reverse("areas:export", args=[t.grid_a.pk]),
+        ok(AREA_VIEWERS_OF_GRID_A),
+        scoped_out={"other_grid_worker"},
+    ),
+    Endpoint(
+        "areas:retire",
+        lambda t, p: reverse("areas:retire", args=[t.grid_a.pk]),
+        ok({"administrator"}, 302),
+        method="post",
+        data=lambda t, p: {"on": "2099-01-01"},
+    ),
     Endpoint("areas:import", lambda t, p: reverse("areas:import"), ok({"administrator"})),
-    Endpoint("areas:import", lambda t, p: reverse("areas:import"), ok({"administrator"}, 302), method="post",
-             data=lambda t, p: {"file": _upload(_geojson(t, p))}),
+    Endpoint(
+        "areas:import",
+        lambda t, p: reverse("areas:import"),
+        ok({"administrator"}, 302),
+        method="post",
+        data=lambda t, p: {"file": _upload(_geojson(t, p))},
+    ),
     Endpoint("accounts:users", lambda t, p: reverse("accounts:users"), ok(USER_VIEWERS)),
     Endpoint("accounts:user_new", lambda t, p: reverse("accounts:user_new"), ok({"administrator"})),
-    Endpoint("accounts:user_new", lambda t, p: reverse("accounts:user_new"), ok({"administrator"}, 302), method="post",
-             data=lambda t, p: {"username": "newbie", "full_name": "新人", "password": "Long-enough-pass-1"}),
-    Endpoint("accounts:user", lambda t, p: reverse("accounts:user", args=[p.other_grid_worker.pk]), ok(VIEWERS_OF_WORKER_B), scoped_out={"grid_chief"}),
-    Endpoint("accounts:user", lambda t, p: reverse("accounts:user", args=[p.other_grid_worker.pk]), ok({"administrator"}, 302),
-             method="post", data=lambda t, p: {"role": "building_head", "area": t.grid_b.pk}, scoped_out={"grid_chief"}),
-    Endpoint("accounts:membership_end", lambda t, p: reverse("accounts:membership_end", args=[p.other_grid_worker.pk, p.other_grid_worker.memberships.get().pk]),
-             ok({"administrator"}, 302), method="post", data=lambda t, p: {}),
-    Endpoint("accounts:user_active", lambda t, p: reverse("accounts:user_active", args=[p.other_grid_worker.pk]),
-             ok({"administrator"}, 302), method="post", data=lambda t, p: {"active": "0"}),
-    Endpoint("accounts:user_password", lambda t, p: reverse("accounts:user_password", args=[p.other_grid_worker.pk]),
-             ok({"administrator"}, 302), method="post", data=lambda t, p: {"password": "Another-long-pass-2"}),
-    Endpoint("accounts:user_unlock", lambda t, p: reverse("accounts:user_unlock", args=[p.other_grid_worker.pk]),
-             ok({"security_admin"}, 302), method="post", data=lambda t, p: {}),
-    Endpoint("accounts:user_otp_reset", lambda t, p: reverse("accounts:user_otp_reset", args=[p.other_grid_worker.pk]),
-             ok({"security_admin"}, 302), method="post", data=lambda t, p: {}),
+    Endpoint(
+        "accounts:user_new",
+        lambda t, p: reverse("accounts:user_new"),
+        ok({"administrator"}, 302),
+        method="post",
+        data=lambda t, p: {
+            "username": "newbie",
+            "full_name": "新人",
+            "password": "Long-enough-pass-1",
+        },
+    ),
+    Endpoint(
+        "accounts:user",
+        lambda t, p: reverse("accounts:user", args=[p.other_grid_worker.pk]),
+        ok(VIEWERS_OF_WORKER_B),
+        scoped_out={"grid_chief"},
+    ),
+    Endpoint(
+        "accounts:user",
+        lambda t, p: reverse("accounts:user", args=[p.other_grid_worker.pk]),
+        ok({"administrator"}, 302),
+        method="post",
+        data=lambda t, p: {"role": "building_head", "area": t.grid_b.pk},
+        scoped_out={"grid_chief"},
+    ),
+    Endpoint(
+        "accounts:membership_end",
+        lambda t, p: reverse(
+            "accounts:membership_end",
+            args=[p.other_grid_worker.pk, p.other_grid_worker.memberships.get().pk],
+        ),
+        ok({"administrator"}, 302),
+        method="post",
+        data=lambda t, p: {},
+    ),
+    Endpoint(
+        "accounts:user_active",
+        lambda t, p: reverse("accounts:user_active", args=[p.other_grid_worker.pk]),
+        ok({"administrator"}, 302),
+        method="post",
+        data=lambda t, p: {"active": "0"},
+    ),
+    Endpoint(
+        "accounts:user_password",
+        lambda t, p: reverse("accounts:user_password", args=[p.other_grid_worker.pk]),
+        ok({"administrator"}, 302),
+        method="post",
+        data=lambda t, p: {"password": "Another-long-pass-2"},
+    ),
+    Endpoint(
+        "accounts:user_unlock",
+        lambda t, p: reverse("accounts:user_unlock", args=[p.other_grid_worker.pk]),
+        ok({"security_admin"}, 302),
+        method="post",
+        data=lambda t, p: {},
+    ),
+    Endpoint(
+        "accounts:user_otp_reset",
+        lambda t, p: reverse("accounts:user_otp_reset", args=[p.other_grid_worker.pk]),
+        ok({"security_admin"}, 302),
+        method="post",
+        data=lambda t, p: {},
+    ),
     Endpoint("accounts:password", lambda t, p: reverse("accounts:password"), ok(ALL)),
     Endpoint("accounts:otp", lambda t, p: reverse("accounts:otp"), ok(ALL)),
     # The API: the same rules; anonymous callers get 403 instead of a redirect.
     Endpoint("api:me", lambda t, p: reverse("api:me"), ok(ALL), anonymous=403),
     Endpoint("api:areas", lambda t, p: reverse("api:areas"), ok(AREA_VIEW_HOLDERS), anonymous=403),
-    Endpoint("api:area", lambda t, p: reverse("api:area", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}, anonymous=403),
-    Endpoint("api:area_staff", lambda t, p: reverse("api:area_staff", args=[t.grid_a.pk]), ok(AREA_VIEWERS_OF_GRID_A), scoped_out={"other_grid_worker"}, anonymous=403),
-    Endpoint("api:departments", lambda t, p: reverse("api:departments"), ok(AREA_VIEW_HOLDERS), anonymous=403),
-    Endpoint("api:organizations", lambda t, p: reverse("api:organizations"), ok(AREA_VIEW_HOLDERS), anonymous=403),
-    Endpoint("api:area_import", lambda t, p: reverse("api:area_import"), ok({"administrator"}), method="post",
-             data=_geojson, content_type="application/json", anonymous=403),
+    Endpoint(
+        "api:area",
+        lambda t, p: reverse("api:area", args=[t.grid_a.pk]),
+        ok(AREA_VIEWERS_OF_GRID_A),
+        scoped_out={"other_grid_worker"},
+        anonymous=403,
+    ),
+    Endpoint(
+        "api:area_staff",
+        lambda t, p: reverse("api:area_staff", args=[t.grid_a.pk]),
+        ok(AREA_VIEWERS_OF_GRID_A),
+        scoped_out={"other_grid_worker"},
+        anonymous=403,
+    ),
+    Endpoint(
+        "api:departments",
+        lambda t, p: reverse("api:departments"),
+        ok(AREA_VIEW_HOLDERS),
+        anonymous=403,
+    ),
+    Endpoint(
+        "api:organizations",
+        lambda t, p: reverse("api:organizations"),
+        ok(AREA_VIEW_HOLDERS),
+        anonymous=403,
+    ),
+    Endpoint(
+        "api:area_import",
+        lambda t, p: reverse("api:area_import"),
+        ok({"administrator"}),
+        method="post",
+        data=_geojson,
+        content_type="application/json",
+        anonymous=403,
+    ),
 ]
 
 
@@ -134,13 +274,19 @@ def _request(client: Client, endpoint: Endpoint, tree: Tree, personas: Personas)
 CASES = [(e, persona) for e in ENDPOINTS for persona in ALL]
 
 
-@pytest.mark.parametrize(("endpoint", "persona"), CASES, ids=[f"{e.method}:{e.name}-{p}" for e, p in CASES])
-def test_matrix(endpoint: Endpoint, persona: str, tree: Tree, personas: Personas, client: Client, settings: Any) -> None:
+@pytest.mark.parametrize(
+    ("endpoint", "persona"), CASES, ids=[f"{e.method}:{e.name}-{p}" for e, p in CASES]
+)
+def test_matrix(
+    endpoint: Endpoint, persona: str, tree: Tree, personas: Personas, client: Client, settings: Any
+) -> None:
     client.force_login(getattr(personas, persona))
     expected = _expected(endpoint, persona)
     before = _state()
     response = _request(client, endpoint, tree, personas)
-    assert response.status_code == expected, f"{persona} {endpoint.method.upper()} {endpoint.name}: {response.status_code}"
+    assert response.status_code == expected, (
+        f"{persona} {endpoint.method.upper()} {endpoint.name}: {response.status_code}"
+    )
     if expected >= 400:
         assert _state() == before, "a refused request changed something"
     elif endpoint.method == "post":
@@ -178,18 +324,26 @@ def test_matrix_covers_every_url() -> None:
 
     in_matrix = {e.name for e in ENDPOINTS}
     routes = _named_routes(get_resolver().url_patterns)
-    missing = sorted(name for name, callback in routes.items() if _rule(callback) != "public" and name not in in_matrix)
+    missing = sorted(
+        name
+        for name, callback in routes.items()
+        if _rule(callback) != "public" and name not in in_matrix
+    )
     assert missing == [], f"add these to ENDPOINTS: {missing}"
     assert len(routes) == len(_walk(get_resolver().url_patterns)), "every URL pattern needs a name"
 
 
-def test_grid_worker_list_shows_only_own_grid(tree: Tree, personas: Personas, client: Client) -> None:
+def test_grid_worker_list_shows_only_own_grid(
+    tree: Tree, personas: Personas, client: Client
+) -> None:
     client.force_login(personas.grid_worker)
     codes = {row["code"] for row in client.get(reverse("api:areas")).json()["results"]}
     assert codes == {tree.grid_a.code, tree.subgrid_a.code}
 
 
-def test_user_without_membership_sees_nothing(tree: Tree, personas: Personas, client: Client) -> None:
+def test_user_without_membership_sees_nothing(
+    tree: Tree, personas: Personas, client: Client
+) -> None:
     client.force_login(personas.nobody)
     assert client.get(reverse("api:me")).json()["memberships"] == []
     assert client.get(reverse("api:areas")).status_code == 403
@@ -198,6 +352,8 @@ def test_user_without_membership_sees_nothing(tree: Tree, personas: Personas, cl
 
 
 def test_persona_logs_in_through_the_page(personas: Personas, client: Client) -> None:
-    response = client.post(reverse("accounts:login"), {"username": "worker_a", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "worker_a", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get(reverse("api:me")).json()["username"] == "worker_a"

@@ -19,7 +19,19 @@ class MembershipSerializer(serializers.ModelSerializer[Membership]):
 
     class Meta:
         model = Membership
-        fields = ("id", "role", "role_name", "area", "department", "organization", "bound_to", "grid_duty", "title", "valid_from", "valid_to")
+        fields = (
+            "id",
+            "role",
+            "role_name",
+            "area",
+            "department",
+            "organization",
+            "bound_to",
+            "grid_duty",
+            "title",
+            "valid_from",
+            "valid_to",
+        )
 
 
 class MeSerializer(serializers.Serializer[Any]):
@@ -37,7 +49,12 @@ class Me(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         user: Any = request.user
-        return Response(MeSerializer({
-            "username": user.username, "full_name": user.full_name,
-            "memberships": memberships_with_targets(user),
-        }).data)
+        return Response(
+            MeSerializer(
+                {
+                    "username": user.username,
+                    "full_name": user.full_name,
+                    "memberships": memberships_with_targets(user),
+                }
+            ).data
+        )

@@ -42,7 +42,19 @@ class IdleTimeoutMiddleware:
                     logout(request)
                     audit(actor=user, action=AuditAction.LOGOUT, obj=user, reason="idle timeout")
                     if request.headers.get("HX-Request") or request.path.startswith("/api/"):
-                        return JsonResponse({"errors": [{"field": "session", "message": _("Your session ended after a period of inactivity. Please log in again.")}]}, status=401)
+                        return JsonResponse(
+                            {
+                                "errors": [
+                                    {
+                                        "field": "session",
+                                        "message": _(
+                                            "Your session ended after a period of inactivity. Please log in again."
+                                        ),
+                                    }
+                                ]
+                            },
+                            status=401,
+                        )
                     query = urlencode({"next": request.get_full_path(), "idle": "1"})
                     return redirect(f"{reverse('accounts:login')}?{query}")
                 if last is None or now - float(last) > _REFRESH_SECONDS:
@@ -69,6 +81,9 @@ class SecondFactorMiddleware:
             and not request.path.startswith(_OTP_FREE_PREFIXES)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse({"errors": [{"field": "otp", "message": _("A second factor is required.")}]}, status=403)
+                return JsonResponse(
+                    {"errors": [{"field": "otp", "message": _("A second factor is required.")}]},
+                    status=403,
+                )
             return redirect("accounts:otp")
         return self.get_response(request)

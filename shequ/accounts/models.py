@@ -50,21 +50,37 @@ class Membership(ScopedModel):
     """User × (area | department | organization) × role, with dates. ``area_path`` is the path
     of whatever the membership is bound to, and it is the reach of the role's permissions."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices, db_index=True)
     area = models.ForeignKey(
-        "areas.Area", verbose_name=_("area"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="memberships",
+        "areas.Area",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
     )
     department = models.ForeignKey(
-        "areas.Department", verbose_name=_("department"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="memberships",
+        "areas.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
     )
     organization = models.ForeignKey(
-        "areas.Organization", verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="memberships",
+        "areas.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
     )
-    grid_duty = models.CharField(_("grid post"), max_length=30, choices=GridDuty.choices, blank=True)
+    grid_duty = models.CharField(
+        _("grid post"), max_length=30, choices=GridDuty.choices, blank=True
+    )
     title = models.CharField(_("title"), max_length=60, blank=True)
     valid_from = models.DateField(_("from"), default=timezone.localdate)
     valid_to = models.DateField(_("until"), null=True, blank=True)

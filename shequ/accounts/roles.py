@@ -38,7 +38,9 @@ _STAFF_VIEW = frozenset({Perm.AREA_VIEW})
 # The 三员 separation: the administrator runs the system, the security administrator runs
 # login security and the auditor reads the audit log; none of them can do another's part.
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.ADMINISTRATOR: frozenset({Perm.AREA_VIEW, Perm.AREA_MANAGE, Perm.USER_VIEW, Perm.USER_MANAGE}),
+    Role.ADMINISTRATOR: frozenset(
+        {Perm.AREA_VIEW, Perm.AREA_MANAGE, Perm.USER_VIEW, Perm.USER_MANAGE}
+    ),
     Role.SECURITY_ADMIN: frozenset({Perm.USER_VIEW, Perm.SECURITY_MANAGE}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
     Role.STREET_DISPATCHER: _STAFF_VIEW | {Perm.USER_VIEW},
@@ -78,3 +80,17 @@ def permissions_of(role: str) -> frozenset[Perm]:
         return ROLE_PERMISSIONS[Role(role)]
     except ValueError:
         return frozenset()
+
+
+def permission_table_markdown() -> str:
+    """The role × permission table as Markdown, for docs/roles.md (a test keeps the two equal)."""
+    perms = list(Perm)
+    header = "| role | " + " | ".join(f"`{p.value}`" for p in perms) + " |"
+    rule = "|---|" + "---|" * len(perms)
+    rows = [
+        f"| {role.value} | "
+        + " | ".join("✔" if p in ROLE_PERMISSIONS[role] else "" for p in perms)
+        + " |"
+        for role in Role
+    ]
+    return "\n".join([header, rule, *rows])

@@ -61,8 +61,10 @@ def _build(user: Any) -> Scope:
     roles: set[Role] = set()
     departments: set[int] = set()
     organizations: set[int] = set()
-    rows = Membership.objects.active().filter(user=user).values_list(
-        "role", "area_path", "department_id", "organization_id"
+    rows = (
+        Membership.objects.active()
+        .filter(user=user)
+        .values_list("role", "area_path", "department_id", "organization_id")
     )
     for role, path, department_id, organization_id in rows:
         try:

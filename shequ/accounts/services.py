@@ -23,7 +23,17 @@ from shequ.core.audit import AuditAction, audit, diff, snapshot
 from shequ.core.errors import FieldError, NotAllowed, ServiceError
 
 USER_AUDIT_FIELDS = ("username", "full_name", "is_active", "preferred_language")
-MEMBERSHIP_AUDIT_FIELDS = ("user_id", "role", "area_id", "department_id", "organization_id", "grid_duty", "title", "valid_from", "valid_to")
+MEMBERSHIP_AUDIT_FIELDS = (
+    "user_id",
+    "role",
+    "area_id",
+    "department_id",
+    "organization_id",
+    "grid_duty",
+    "title",
+    "valid_from",
+    "valid_to",
+)
 
 # The three administrators (三员) are appointed on the server, never through the site, so an
 # administrator cannot make themselves (or a friend) the auditor.
@@ -54,15 +64,25 @@ def _password_errors(password: str, user: User) -> list[FieldError]:
     return []
 
 
-def user_create(*, actor: Any, username: str, full_name: str, password: str, preferred_language: str = "") -> User:
+def user_create(
+    *, actor: Any, username: str, full_name: str, password: str, preferred_language: str = ""
+) -> User:
     ensure_has(actor, Perm.USER_MANAGE)
     username = (username or "").strip()
-    user = User(username=username, full_name=" ".join((full_name or "").split()), preferred_language=preferred_language)
+    user = User(
+        username=username,
+        full_name=" ".join((full_name or "").split()),
+        preferred_language=preferred_language,
+    )
     errors: list[FieldError] = []
     try:
         user.clean_fields(exclude=["password"])
     except ValidationError as exc:
-        errors += [FieldError(name, message) for name, messages in exc.message_dict.items() for message in messages]
+        errors += [
+            FieldError(name, message)
+            for name, messages in exc.message_dict.items()
+            for message in messages
+        ]
     if not user.full_name:
         errors.append(FieldError("full_name", _("is required")))
     errors += _password_errors(password, user)
@@ -74,7 +94,12 @@ def user_create(*, actor: Any, username: str, full_name: str, password: str, pre
     try:
         with transaction.atomic():
             user.save()
-            audit(actor=actor, action=AuditAction.CREATE, obj=user, changes=diff({}, snapshot(user, USER_AUDIT_FIELDS)))
+            audit(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=user,
+                changes=diff({}, snapshot(user, USER_AUDIT_FIELDS)),
+            )
     except IntegrityError:
         raise ServiceError.single("username", _("is already taken")) from None
     return user
@@ -88,7 +113,12 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
         before = snapshot(user, USER_AUDIT_FIELDS)
         user.is_active = active
         user.save(update_fields=["is_active"])
-        audit(actor=actor, action=AuditAction.UPDATE, obj=user, changes=diff(before, snapshot(user, USER_AUDIT_FIELDS)))
+        audit(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=user,
+            changes=diff(before, snapshot(user, USER_AUDIT_FIELDS)),
+        )
     return user
 
 
@@ -102,7 +132,9 @@ def password_set(*, actor: Any, user: User, password: str) -> None:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit(actor=actor, action=AuditAction.SECURITY, obj=user, changes={"password": ["***", "***"]})
+        audit(
+            actor=actor, action=AuditAction.SECURITY, obj=user, changes={"password": ["***", "***"]}
+        )
 
 
 def _ensure_manages_user(actor: Any, user: User, perm: Perm = Perm.USER_MANAGE) -> None:
@@ -154,10 +186,22 @@ def membership_grant(
     binding = ROLE_BINDING[role_value]
     if binding == "department":
         if department is None:
-            errors.append(FieldError("department", _("a department handler belongs to a department")))
-    elif organization is None and isinstance(binding, frozenset) and (area is None or area.level not in binding):
+            errors.append(
+                FieldError("department", _("a department handler belongs to a department"))
+            )
+    elif (
+        organization is None
+        and isinstance(binding, frozenset)
+        and (area is None or area.level not in binding)
+    ):
         levels = "、".join(str(Level(level).label) for level in sorted(binding))
-        errors.append(FieldError("area", _("a %(role)s is bound to a %(levels)s") % {"role": role_value.label, "levels": levels}))
+        errors.append(
+            FieldError(
+                "area",
+                _("a %(role)s is bound to a %(levels)s")
+                % {"role": role_value.label, "levels": levels},
+            )
+        )
     if area is not None and not area.is_current:
         errors.append(FieldError("area", _("has been retired")))
     if grid_duty:
@@ -175,17 +219,37 @@ def membership_grant(
     if errors:
         raise ServiceError(errors)
     with transaction.atomic():
-        duplicate = Membership.objects.active(start).filter(
-            user=user, role=role_value, area=area, department=department, organization=organization,
-        ).first()
+        duplicate = (
+            Membership.objects.active(start)
+            .filter(
+                user=user,
+                role=role_value,
+                area=area,
+                department=department,
+                organization=organization,
+            )
+            .first()
+        )
         if duplicate is not None:
             return duplicate  # type: ignore[no-any-return]  # granting twice is one membership
         membership: Membership = Membership.objects.create(
-            user=user, role=role_value, area=area, department=department, organization=organization,
-            area_path=path, grid_duty=grid_duty, title=title.strip(), valid_from=start, valid_to=valid_to,
+            user=user,
+            role=role_value,
+            area=area,
+            department=department,
+            organization=organization,
+            area_path=path,
+            grid_duty=grid_duty,
+            title=title.strip(),
+            valid_from=start,
+            valid_to=valid_to,
         )
-        audit(actor=actor, action=AuditAction.CREATE, obj=membership,
-              changes=diff({}, snapshot(membership, MEMBERSHIP_AUDIT_FIELDS)))
+        audit(
+            actor=actor,
+            action=AuditAction.CREATE,
+            obj=membership,
+            changes=diff({}, snapshot(membership, MEMBERSHIP_AUDIT_FIELDS)),
+        )
     forget_scope(user)
     return membership
 
@@ -202,7 +266,12 @@ def membership_end(*, actor: Any, membership: Membership, on: dt.date | None = N
         before = snapshot(locked, MEMBERSHIP_AUDIT_FIELDS)
         locked.valid_to = max(day, locked.valid_from + dt.timedelta(days=1))
         locked.save(update_fields=["valid_to", "updated_at"])
-        audit(actor=actor, action=AuditAction.UPDATE, obj=locked, changes=diff(before, snapshot(locked, MEMBERSHIP_AUDIT_FIELDS)))
+        audit(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            changes=diff(before, snapshot(locked, MEMBERSHIP_AUDIT_FIELDS)),
+        )
     forget_scope(locked.user)
     return locked
 
@@ -212,7 +281,12 @@ def account_unlock(*, actor: Any, user: User) -> int:
     _ensure_manages_user(actor, user, Perm.SECURITY_MANAGE)
     with transaction.atomic():
         count = axes_reset(username=user.get_username())
-        audit(actor=actor, action=AuditAction.SECURITY, obj=user, changes={"lockout": ["locked", "unlocked"]})
+        audit(
+            actor=actor,
+            action=AuditAction.SECURITY,
+            obj=user,
+            changes={"lockout": ["locked", "unlocked"]},
+        )
     return int(count or 0)
 
 
@@ -222,5 +296,7 @@ def second_factor_reset(*, actor: Any, user: User) -> int:
     with transaction.atomic():
         count: int
         count, _deleted = TOTPDevice.objects.filter(user=user).delete()
-        audit(actor=actor, action=AuditAction.SECURITY, obj=user, changes={"totp_devices": [count, 0]})
+        audit(
+            actor=actor, action=AuditAction.SECURITY, obj=user, changes={"totp_devices": [count, 0]}
+        )
     return count

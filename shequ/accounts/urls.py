@@ -15,5 +15,9 @@ urlpatterns = [
     path("manage/users/<int:pk>/password/", views.user_password_view, name="user_password"),
     path("manage/users/<int:pk>/unlock/", views.user_unlock_view, name="user_unlock"),
     path("manage/users/<int:pk>/otp-reset/", views.user_otp_reset_view, name="user_otp_reset"),
-    path("manage/users/<int:pk>/memberships/<int:membership_id>/end/", views.membership_end_view, name="membership_end"),
+    path(
+        "manage/users/<int:pk>/memberships/<int:membership_id>/end/",
+        views.membership_end_view,
+        name="membership_end",
+    ),
 ]

@@ -49,16 +49,27 @@ from shequ.core.paths import within
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return "/"
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """What django-axes shows once an account is locked."""
-    return render(request, "accounts/login.html", {
-        "form": LoginForm(), "locked": True, "lockout_message": get_lockout_message(),
-    }, status=429)
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": LoginForm(),
+            "locked": True,
+            "lockout_message": get_lockout_message(),
+        },
+        status=429,
+    )
 
 
 @public
@@ -70,10 +81,20 @@ def login_view(request: HttpRequest) -> HttpResponse:
         username = form.cleaned_data["username"].strip()
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if getattr(request, "axes_locked_out", False):
-            audit(actor=username, action=AuditAction.LOCKOUT, object_type="accounts.user", object_repr=username)
+            audit(
+                actor=username,
+                action=AuditAction.LOCKOUT,
+                object_type="accounts.user",
+                object_repr=username,
+            )
             return locked_out(request)
         if user is None:
-            audit(actor=username, action=AuditAction.LOGIN_FAILED, object_type="accounts.user", object_repr=username)
+            audit(
+                actor=username,
+                action=AuditAction.LOGIN_FAILED,
+                object_type="accounts.user",
+                object_repr=username,
+            )
             failed = True
         else:
             login(request, user)
@@ -83,9 +104,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if otp.needs_second_factor(user):
                 return redirect(f"{_otp_url()}?next={_safe_next(request)}")
             return redirect(_safe_next(request))
-    return render(request, "accounts/login.html", {
-        "form": form, "failed": failed, "idle": request.GET.get("idle") == "1", "next": _safe_next(request),
-    }, status=401 if failed else 200)
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "form": form,
+            "failed": failed,
+            "idle": request.GET.get("idle") == "1",
+            "next": _safe_next(request),
+        },
+        status=401 if failed else 200,
+    )
 
 
 def _otp_url() -> str:
@@ -118,11 +147,20 @@ def otp_view(request: HttpRequest) -> HttpResponse:
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-                audit(actor=user, action=AuditAction.SECURITY, obj=user, changes={"totp": ["none", "enrolled"]})
+                audit(
+                    actor=user,
+                    action=AuditAction.SECURITY,
+                    obj=user,
+                    changes={"totp": ["none", "enrolled"]},
+                )
             django_otp.login(request, device)
             return redirect(_safe_next(request))
-        form.add_error("token", _("The code is wrong or has expired. Codes change every 30 seconds."))
-        audit(actor=user, action=AuditAction.LOGIN_FAILED, obj=user, reason="wrong second-factor code")
+        form.add_error(
+            "token", _("The code is wrong or has expired. Codes change every 30 seconds.")
+        )
+        audit(
+            actor=user, action=AuditAction.LOGIN_FAILED, obj=user, reason="wrong second-factor code"
+        )
     context = {"form": form, "enrolling": enrolling, "next": _safe_next(request)}
     if enrolling:
         context["qr_svg"] = otp.provisioning_svg(device)
@@ -147,10 +185,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 update_session_auth_hash(request, user)
                 messages.success(request, _("Your password has been changed."))
                 return redirect("home")
-    return render(request, "accounts/password.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "accounts/password.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 # --- administrators' pages ----------------------------------------------------------------
+
 
 def _users_in_scope(request: HttpRequest, perm: Perm) -> QuerySet[User]:
     """Accounts holding a membership inside the areas where the viewer has ``perm``; an
@@ -182,15 +223,25 @@ def user_list(request: HttpRequest) -> HttpResponse:
     page = list(users.order_by("pk")[:51])
     more = len(page) > 50
     page = page[:50]
-    memberships = Membership.objects.active().filter(user__in=page).select_related("area", "department", "organization")
+    memberships = (
+        Membership.objects.active()
+        .filter(user__in=page)
+        .select_related("area", "department", "organization")
+    )
     by_user: dict[int, list[Membership]] = {}
     for membership in memberships:
         by_user.setdefault(membership.user_id, []).append(membership)
     rows = [(u, by_user.get(u.pk, [])) for u in page]
-    return render(request, "accounts/user_list.html", {
-        "rows": rows, "query": query, "next_after": page[-1].pk if more and page else None,
-        "can_manage": scope_of(request.user).has(Perm.USER_MANAGE),
-    })
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "rows": rows,
+            "query": query,
+            "next_after": page[-1].pk if more and page else None,
+            "can_manage": scope_of(request.user).has(Perm.USER_MANAGE),
+        },
+    )
 
 
 @requires(Perm.USER_MANAGE)
@@ -203,9 +254,13 @@ def user_new(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Account %(name)s created. Now give it a role.") % {"name": user})
+            messages.success(
+                request, _("Account %(name)s created. Now give it a role.") % {"name": user}
+            )
             return redirect("accounts:user", pk=user.pk)
-    return render(request, "accounts/user_new.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "accounts/user_new.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @requires(Perm.USER_VIEW)
@@ -220,29 +275,46 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                membership_grant(actor=request.user, user=subject, **{k: v for k, v in data.items() if v not in (None, "")})
+                membership_grant(
+                    actor=request.user,
+                    user=subject,
+                    **{k: v for k, v in data.items() if v not in (None, "")},
+                )
             except ServiceError as exc:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Role granted."))
                 return redirect("accounts:user", pk=subject.pk)
-    return render(request, "accounts/user_detail.html", {
-        "subject": subject,
-        "memberships": Membership.objects.filter(user=subject).select_related("area", "department", "organization").order_by("-valid_from"),
-        "form": form,
-        "password_form": AdminPasswordForm(),
-        "can_manage": scope.has(Perm.USER_MANAGE),
-        "can_secure": scope.has(Perm.SECURITY_MANAGE),
-        "locked": AccessAttempt.objects.filter(username=subject.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT).exists(),
-        "has_totp": otp.confirmed_device(subject) is not None,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "subject": subject,
+            "memberships": Membership.objects.filter(user=subject)
+            .select_related("area", "department", "organization")
+            .order_by("-valid_from"),
+            "form": form,
+            "password_form": AdminPasswordForm(),
+            "can_manage": scope.has(Perm.USER_MANAGE),
+            "can_secure": scope.has(Perm.SECURITY_MANAGE),
+            "locked": AccessAttempt.objects.filter(
+                username=subject.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+            ).exists(),
+            "has_totp": otp.confirmed_device(subject) is not None,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @requires(Perm.USER_MANAGE)
 @require_POST
 def membership_end_view(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
     subject = _access_user(request, pk)
-    membership = Membership.objects.visible_to(request.user, Perm.USER_MANAGE).filter(user=subject, pk=membership_id).first()
+    membership = (
+        Membership.objects.visible_to(request.user, Perm.USER_MANAGE)
+        .filter(user=subject, pk=membership_id)
+        .first()
+    )
     if membership is None:
         raise Http404
     membership_end(actor=request.user, membership=membership)
@@ -292,5 +364,7 @@ def user_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
 def user_otp_reset_view(request: HttpRequest, pk: int) -> HttpResponse:
     subject = _access_user(request, pk)
     second_factor_reset(actor=request.user, user=subject)
-    messages.success(request, _("The second factor was removed; the user enrols again at the next login."))
+    messages.success(
+        request, _("The second factor was removed; the user enrols again at the next login.")
+    )
     return redirect("accounts:user", pk=subject.pk)

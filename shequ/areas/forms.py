@@ -11,7 +11,10 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 class AreaImportForm(StyledForm):
-    file = forms.FileField(label=_("GeoJSON file"), help_text=_("A FeatureCollection whose features carry code, name, level and parent_code."))
+    file = forms.FileField(
+        label=_("GeoJSON file"),
+        help_text=_("A FeatureCollection whose features carry code, name, level and parent_code."),
+    )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

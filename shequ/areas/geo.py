@@ -30,14 +30,18 @@ def _check_ring(ring: Any, where: str) -> str | None:
             or len(position) < 2
             or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in position[:2])
         ):
-            return _("%(where)s has a position that is not [longitude, latitude]") % {"where": where}
+            return _("%(where)s has a position that is not [longitude, latitude]") % {
+                "where": where
+            }
         lon, lat = position[0], position[1]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             return _("%(where)s has a position outside longitude -180…180 / latitude -90…90") % {
                 "where": where
             }
     if list(ring[0][:2]) != list(ring[-1][:2]):
-        return _("%(where)s is not closed: its last position must repeat its first") % {"where": where}
+        return _("%(where)s is not closed: its last position must repeat its first") % {
+            "where": where
+        }
     return None
 
 

@@ -49,8 +49,12 @@ class Area(ScopedModel):
     code = models.CharField(_("code"), max_length=17, db_index=True)
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     boundary = models.JSONField(_("boundary"), null=True, blank=True)
     # The boundary's bounding box and a label point, kept with the boundary so that map views
@@ -73,7 +77,9 @@ class Area(ScopedModel):
         ordering = ("area_path",)
         constraints = (
             models.UniqueConstraint(
-                fields=("code",), condition=Q(valid_to__isnull=True), name="area_code_unique_current"
+                fields=("code",),
+                condition=Q(valid_to__isnull=True),
+                name="area_code_unique_current",
             ),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
@@ -97,7 +103,9 @@ class Area(ScopedModel):
 class Department(ScopedModel):
     """A functional department (城管, 派出所, 消防 …) of a street or a district."""
 
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="departments")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="departments"
+    )
     name = models.CharField(_("name"), max_length=100)
     short_name = models.CharField(_("short name"), max_length=20, blank=True)
     phone = models.CharField(_("duty phone"), max_length=20, blank=True)
@@ -109,7 +117,9 @@ class Department(ScopedModel):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ("area_path", "name")
-        constraints = (models.UniqueConstraint(fields=("area", "name"), name="department_name_unique"),)
+        constraints = (
+            models.UniqueConstraint(fields=("area", "name"), name="department_name_unique"),
+        )
 
     def __str__(self) -> str:
         return self.name
@@ -125,12 +135,18 @@ class OrganizationKind(models.TextChoices):
 
 
 class Organization(ScopedModel):
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="organizations")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="organizations"
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=OrganizationKind.choices)
     name = models.CharField(_("name"), max_length=150)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     contact = models.CharField(_("contact"), max_length=100, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -141,7 +157,9 @@ class Organization(ScopedModel):
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
         ordering = ("area_path", "kind", "name")
-        constraints = (models.UniqueConstraint(fields=("area", "kind", "name"), name="organization_unique"),)
+        constraints = (
+            models.UniqueConstraint(fields=("area", "kind", "name"), name="organization_unique"),
+        )
 
     def __str__(self) -> str:
         return self.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 from shequ.accounts.models import Membership
 from shequ.accounts.roles import GridDuty, Perm, Role
 from shequ.accounts.scope import scope_of
-from shequ.areas.models import Area, Level
+from shequ.areas.models import Area, Department, Level, Organization
 from shequ.core.errors import NotAllowed
 from shequ.core.paths import ancestors, subtree_upper
 
@@ -19,7 +20,9 @@ from shequ.core.paths import ancestors, subtree_upper
 def access_area(user: Any, area_id: int | str, perm: Perm = Perm.AREA_VIEW) -> Area:
     """The area if ``user`` may see it with ``perm``, else NotAllowed (shown as 404)."""
     try:
-        area: Area = Area.objects.visible_to(user, perm).select_related("parent").get(pk=int(area_id))
+        area: Area = (
+            Area.objects.visible_to(user, perm).select_related("parent").get(pk=int(area_id))
+        )
     except (Area.DoesNotExist, ValueError, TypeError):
         raise NotAllowed(perm) from None
     return area
@@ -44,7 +47,9 @@ class Crumb:
 
 def breadcrumbs(user: Any, area: Area) -> list[Crumb]:
     paths = ancestors(area.area_path)
-    rows = {a.area_path: a for a in Area.objects.filter(area_path__in=paths).order_by("-valid_from")}
+    rows = {
+        a.area_path: a for a in Area.objects.filter(area_path__in=paths).order_by("-valid_from")
+    }
     scope = scope_of(user)
     crumbs = []
     for path in paths:
@@ -56,16 +61,20 @@ def breadcrumbs(user: Any, area: Area) -> list[Crumb]:
     return crumbs
 
 
-def children_with_counts(area: Area) -> list[Area]:
-    today = timezone.localdate()
-    current_child = Q(children__valid_from__lte=today) & (Q(children__valid_to__isnull=True) | Q(children__valid_to__gt=today))
+def children_with_counts(area: Area, on: dt.date | None = None) -> list[Area]:
+    """The parts of ``area`` as they were on ``on`` (default today), with how many parts and
+    staff each has."""
+    today = on or timezone.localdate()
+    current_child = Q(children__valid_from__lte=today) & (
+        Q(children__valid_to__isnull=True) | Q(children__valid_to__gt=today)
+    )
     active_member = (
         Q(memberships__valid_from__lte=today)
         & (Q(memberships__valid_to__isnull=True) | Q(memberships__valid_to__gt=today))
         & ~Q(memberships__role=Role.RESIDENT)
     )
     return list(
-        Area.objects.current()
+        Area.objects.current(today)
         .filter(parent=area)
         .annotate(
             child_count=Count("children", filter=current_child, distinct=True),
@@ -91,8 +100,12 @@ def _feature(area: Area, role: str) -> dict[str, Any]:
         "type": "Feature",
         "geometry": area.boundary,
         "properties": {
-            "id": area.pk, "code": area.code, "name": area.name, "level": area.level,
-            "level_name": str(Level(area.level).label), "role": role,
+            "id": area.pk,
+            "code": area.code,
+            "name": area.name,
+            "level": area.level,
+            "level_name": str(Level(area.level).label),
+            "role": role,
             "label": [area.label_lon, area.label_lat] if area.label_lon is not None else None,
         },
     }
@@ -112,8 +125,23 @@ DUTY_ORDER = {duty.value: index for index, duty in enumerate(GridDuty)}
 def grid_staff(area: Area) -> list[Membership]:
     """The active staff bound to this area, the chief first and the nine specialists in their
     fixed order, then everyone else ("1+9+X")."""
-    rows = list(Membership.objects.active().filter(area=area).exclude(role=Role.RESIDENT).select_related("user"))
-    return sorted(rows, key=lambda m: (DUTY_ORDER.get(m.grid_duty, len(DUTY_ORDER)), m.role, m.user.full_name))
+    rows = list(
+        Membership.objects.active()
+        .filter(area=area)
+        .exclude(role=Role.RESIDENT)
+        .select_related("user")
+    )
+    return sorted(
+        rows, key=lambda m: (DUTY_ORDER.get(m.grid_duty, len(DUTY_ORDER)), m.role, m.user.full_name)
+    )
+
+
+def departments_and_organizations(area: Area) -> tuple[list[Department], list[Organization]]:
+    departments = list(Department.objects.filter(area=area, is_active=True).order_by("name"))
+    organizations = list(
+        Organization.objects.filter(area=area, is_active=True).order_by("kind", "name")
+    )
+    return departments, organizations
 
 
 def export_tree(area: Area) -> dict[str, Any]:
@@ -129,7 +157,9 @@ def export_tree(area: Area) -> dict[str, Any]:
             "type": "Feature",
             "geometry": node.boundary,
             "properties": {
-                "code": node.code, "name": node.name, "level": Level(node.level).name.lower(),
+                "code": node.code,
+                "name": node.name,
+                "level": Level(node.level).name.lower(),
                 "parent_code": node.parent.code if node.parent else None,
                 "valid_from": node.valid_from.isoformat(),
             },
@@ -140,5 +170,9 @@ def export_tree(area: Area) -> dict[str, Any]:
 
 
 def memberships_with_targets(user: Any) -> QuerySet[Membership]:
-    return Membership.objects.active().filter(user=user).select_related("area", "department", "organization").order_by("area_path", "role")
-
+    return (
+        Membership.objects.active()
+        .filter(user=user)
+        .select_related("area", "department", "organization")
+        .order_by("area_path", "role")
+    )

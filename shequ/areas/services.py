@@ -26,9 +26,17 @@ MAX_NAME = 100
 
 LEVEL_NAMES: dict[str, int] = {
     **{level.name.lower(): level.value for level in Level},
-    "市": Level.CITY, "区": Level.DISTRICT, "县": Level.DISTRICT, "街道": Level.STREET,
-    "乡镇": Level.STREET, "社区": Level.COMMUNITY, "村": Level.COMMUNITY,
-    "网格": Level.GRID, "四级网格": Level.GRID, "子网格": Level.SUBGRID, "五级网格": Level.SUBGRID,
+    "市": Level.CITY,
+    "区": Level.DISTRICT,
+    "县": Level.DISTRICT,
+    "街道": Level.STREET,
+    "乡镇": Level.STREET,
+    "社区": Level.COMMUNITY,
+    "村": Level.COMMUNITY,
+    "网格": Level.GRID,
+    "四级网格": Level.GRID,
+    "子网格": Level.SUBGRID,
+    "五级网格": Level.SUBGRID,
 }
 
 
@@ -48,7 +56,9 @@ def _apply_geometry(area: Area, measured: Measured | None, geometry: dict[str, A
     area.label_lon, area.label_lat = measured.label
 
 
-def _boundary_warning(measured: Measured | None, parent: Area | None, parent_measured: Measured | None) -> str | None:
+def _boundary_warning(
+    measured: Measured | None, parent: Area | None, parent_measured: Measured | None
+) -> str | None:
     if measured is None or parent is None:
         return None
     if parent_measured is None and parent.boundary:
@@ -83,7 +93,9 @@ def _check_name(name: str, location: str = "") -> tuple[str, FieldError | None]:
     if not clean:
         return clean, FieldError("name", _("is required"), location)
     if len(clean) > MAX_NAME:
-        return clean, FieldError("name", _("is longer than %(n)d characters") % {"n": MAX_NAME}, location)
+        return clean, FieldError(
+            "name", _("is longer than %(n)d characters") % {"n": MAX_NAME}, location
+        )
     return clean, None
 
 
@@ -103,7 +115,9 @@ def area_create(
     if name_error:
         errors.append(name_error)
     code = (code or "").strip()
-    problem = code_problem(level, code, parent.level if parent else None, parent.code if parent else None)
+    problem = code_problem(
+        level, code, parent.level if parent else None, parent.code if parent else None
+    )
     if problem:
         errors.append(FieldError("code", problem))
     if parent is not None and not parent.is_current:
@@ -118,7 +132,10 @@ def area_create(
     if errors:
         raise ServiceError(errors)
     area = Area(
-        level=level, code=code, name=name, parent=parent,
+        level=level,
+        code=code,
+        name=name,
+        parent=parent,
         area_path=child_path(parent.area_path if parent else "", code),
         valid_from=valid_from or timezone.localdate(),
     )
@@ -127,8 +144,12 @@ def area_create(
     try:
         with transaction.atomic():
             area.save()
-            audit(actor=actor, action=AuditAction.CREATE, obj=area,
-                  changes=diff({}, _area_snapshot(area)))
+            audit(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=area,
+                changes=diff({}, _area_snapshot(area)),
+            )
     except IntegrityError:
         raise ServiceError.single("code", _("is already used by another area")) from None
     return AreaChange(area, warnings)
@@ -180,24 +201,46 @@ def area_retire(*, actor: Any, area: Area, on: dt.date | None = None) -> int:
     ensure_allowed(actor, Perm.AREA_MANAGE, area.area_path)
     day = on or timezone.localdate()
     if day <= area.valid_from:
-        raise ServiceError.single("valid_to", _("must be after the day the area began (%(day)s)") % {"day": area.valid_from})
+        raise ServiceError.single(
+            "valid_to",
+            _("must be after the day the area began (%(day)s)") % {"day": area.valid_from},
+        )
     with transaction.atomic():
-        subtree = Area.objects.select_for_update().filter(
-            area_path__gte=area.area_path, area_path__lt=subtree_upper(area.area_path), valid_to__isnull=True,
-        ).order_by("area_path")
+        subtree = (
+            Area.objects.select_for_update()
+            .filter(
+                area_path__gte=area.area_path,
+                area_path__lt=subtree_upper(area.area_path),
+                valid_to__isnull=True,
+            )
+            .order_by("area_path")
+        )
         retired = 0
         for node in subtree:
             valid_to = max(day, node.valid_from + dt.timedelta(days=1))
             Area.objects.filter(pk=node.pk).update(valid_to=valid_to)
-            audit(actor=actor, action=AuditAction.UPDATE, obj=node, changes={"valid_to": [None, valid_to.isoformat()]})
+            audit(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                obj=node,
+                changes={"valid_to": [None, valid_to.isoformat()]},
+            )
             retired += 1
             for membership in Membership.objects.active(day).filter(area=node):
-                Membership.objects.filter(pk=membership.pk).update(valid_to=max(day, membership.valid_from + dt.timedelta(days=1)))
-                audit(actor=actor, action=AuditAction.UPDATE, obj=membership, changes={"valid_to": [None, day.isoformat()]})
+                Membership.objects.filter(pk=membership.pk).update(
+                    valid_to=max(day, membership.valid_from + dt.timedelta(days=1))
+                )
+                audit(
+                    actor=actor,
+                    action=AuditAction.UPDATE,
+                    obj=membership,
+                    changes={"valid_to": [None, day.isoformat()]},
+                )
     return retired
 
 
 # --- GeoJSON import -------------------------------------------------------------------------
+
 
 @dataclass
 class ImportSummary:
@@ -235,7 +278,9 @@ def _load(payload: bytes | str | dict[str, Any]) -> list[Any]:
         try:
             data = json.loads(payload)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ServiceError.single("file", _("is not valid JSON: %(error)s") % {"error": exc}) from None
+            raise ServiceError.single(
+                "file", _("is not valid JSON: %(error)s") % {"error": exc}
+            ) from None
     else:
         data = payload
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
@@ -261,7 +306,13 @@ def _parse_feature(index: int, feature: Any, errors: list[FieldError]) -> _Row |
     before = len(errors)
     level = _parse_level(props.get("level"))
     if level is None:
-        errors.append(FieldError("level", _("must be one of city, district, street, community, grid, subgrid"), location))
+        errors.append(
+            FieldError(
+                "level",
+                _("must be one of city, district, street, community, grid, subgrid"),
+                location,
+            )
+        )
     if not code:
         errors.append(FieldError("code", _("is required"), location))
     name, name_error = _check_name(str(props.get("name") or ""), location)
@@ -298,55 +349,112 @@ def area_tree_import(*, actor: Any, payload: bytes | str | dict[str, Any]) -> Im
         if row is None:
             continue
         if row.code in seen:
-            errors.append(FieldError("code", _("appears twice in the file (also %(other)s)") % {"other": seen[row.code]}, row.location))
+            errors.append(
+                FieldError(
+                    "code",
+                    _("appears twice in the file (also %(other)s)") % {"other": seen[row.code]},
+                    row.location,
+                )
+            )
             continue
         seen[row.code] = row.location
         rows.append(row)
     rows.sort(key=lambda r: r.level)
     in_file = {r.code: r for r in rows}
-    existing = {a.code: a for a in Area.objects.current().filter(code__in=[*in_file, *(r.parent_code for r in rows if r.parent_code)])}
+    existing = {
+        a.code: a
+        for a in Area.objects.current().filter(
+            code__in=[*in_file, *(r.parent_code for r in rows if r.parent_code)]
+        )
+    }
     summary = ImportSummary()
     paths: dict[str, str] = {}
     for row in rows:
         parent_row = in_file.get(row.parent_code) if row.parent_code else None
-        parent_area = existing.get(row.parent_code) if row.parent_code and parent_row is None else None
+        parent_area = (
+            existing.get(row.parent_code) if row.parent_code and parent_row is None else None
+        )
         if row.parent_code and parent_row is None and parent_area is None:
-            errors.append(FieldError("parent_code", _("%(code)s is neither in the file nor an existing area") % {"code": row.parent_code}, row.location))
+            errors.append(
+                FieldError(
+                    "parent_code",
+                    _("%(code)s is neither in the file nor an existing area")
+                    % {"code": row.parent_code},
+                    row.location,
+                )
+            )
             continue
-        parent_level = parent_row.level if parent_row else (parent_area.level if parent_area else None)
+        parent_level = (
+            parent_row.level if parent_row else (parent_area.level if parent_area else None)
+        )
         problem = code_problem(row.level, row.code, parent_level, row.parent_code)
         if problem:
             errors.append(FieldError("code", problem, row.location))
             continue
         current = existing.get(row.code)
-        if current is not None and (current.level != row.level or (current.parent.code if current.parent else None) != row.parent_code):
-            errors.append(FieldError("code", _("already belongs to another place in the tree; retire it first to move it"), row.location))
+        if current is not None and (
+            current.level != row.level
+            or (current.parent.code if current.parent else None) != row.parent_code
+        ):
+            errors.append(
+                FieldError(
+                    "code",
+                    _("already belongs to another place in the tree; retire it first to move it"),
+                    row.location,
+                )
+            )
             continue
         parent_path = paths.get(row.parent_code or "", parent_area.area_path if parent_area else "")
         paths[row.code] = child_path(parent_path, row.code)
         try:
             ensure_allowed(actor, Perm.AREA_MANAGE, paths[row.code] if current else parent_path)
         except NotAllowed:
-            errors.append(FieldError("parent_code", _("is outside the areas you manage"), row.location))
+            errors.append(
+                FieldError("parent_code", _("is outside the areas you manage"), row.location)
+            )
             continue
         parent_measured = parent_row.measured if parent_row else None
         if parent_area is not None and parent_area.boundary:
             parent_measured, _problem = validate_boundary(parent_area.boundary)
-        if row.measured is not None and parent_measured is not None and outside_parent(row.measured.geometry, parent_measured.geometry):
-            summary.warnings.append(FieldError("geometry", _("the boundary reaches outside its parent %(code)s") % {"code": row.parent_code}, row.location))
+        if (
+            row.measured is not None
+            and parent_measured is not None
+            and outside_parent(row.measured.geometry, parent_measured.geometry)
+        ):
+            summary.warnings.append(
+                FieldError(
+                    "geometry",
+                    _("the boundary reaches outside its parent %(code)s")
+                    % {"code": row.parent_code},
+                    row.location,
+                )
+            )
     if errors:
         raise ServiceError(errors)
     with transaction.atomic():
         created: dict[str, Area] = {}
         for row in rows:
-            parent = created.get(row.parent_code or "") or (existing.get(row.parent_code) if row.parent_code else None)
+            parent = created.get(row.parent_code or "") or (
+                existing.get(row.parent_code) if row.parent_code else None
+            )
             current = existing.get(row.code)
             if current is None:
-                area = Area(level=row.level, code=row.code, name=row.name, parent=parent,
-                            area_path=paths[row.code], valid_from=row.valid_from or timezone.localdate())
+                area = Area(
+                    level=row.level,
+                    code=row.code,
+                    name=row.name,
+                    parent=parent,
+                    area_path=paths[row.code],
+                    valid_from=row.valid_from or timezone.localdate(),
+                )
                 _apply_geometry(area, row.measured, row.geometry)
                 area.save()
-                audit(actor=actor, action=AuditAction.CREATE, obj=area, changes=diff({}, _area_snapshot(area)))
+                audit(
+                    actor=actor,
+                    action=AuditAction.CREATE,
+                    obj=area,
+                    changes=diff({}, _area_snapshot(area)),
+                )
                 summary.created += 1
                 created[row.code] = area
                 continue
@@ -366,7 +474,10 @@ def area_tree_import(*, actor: Any, payload: bytes | str | dict[str, Any]) -> Im
 
 # --- departments and organizations ---------------------------------------------------------
 
-def department_create(*, actor: Any, area: Area, name: str, short_name: str = "", phone: str = "") -> Department:
+
+def department_create(
+    *, actor: Any, area: Area, name: str, short_name: str = "", phone: str = ""
+) -> Department:
     ensure_allowed(actor, Perm.AREA_MANAGE, area.area_path)
     errors: list[FieldError] = []
     name, name_error = _check_name(name)
@@ -378,19 +489,37 @@ def department_create(*, actor: Any, area: Area, name: str, short_name: str = ""
         errors.append(FieldError("short_name", _("is longer than %(n)d characters") % {"n": 20}))
     if errors:
         raise ServiceError(errors)
-    department = Department(area=area, area_path=area.area_path, name=name, short_name=short_name.strip(), phone=phone.strip())
+    department = Department(
+        area=area,
+        area_path=area.area_path,
+        name=name,
+        short_name=short_name.strip(),
+        phone=phone.strip(),
+    )
     try:
         with transaction.atomic():
             department.save()
-            audit(actor=actor, action=AuditAction.CREATE, obj=department,
-                  changes=diff({}, snapshot(department, ("area_id", "name", "short_name", "phone"))))
+            audit(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=department,
+                changes=diff({}, snapshot(department, ("area_id", "name", "short_name", "phone"))),
+            )
     except IntegrityError:
-        raise ServiceError.single("name", _("this area already has a department of that name")) from None
+        raise ServiceError.single(
+            "name", _("this area already has a department of that name")
+        ) from None
     return department
 
 
 def organization_create(
-    *, actor: Any, area: Area, kind: str, name: str, parent: Organization | None = None, contact: str = "",
+    *,
+    actor: Any,
+    area: Area,
+    kind: str,
+    name: str,
+    parent: Organization | None = None,
+    contact: str = "",
 ) -> Organization:
     ensure_allowed(actor, Perm.AREA_MANAGE, area.area_path)
     errors: list[FieldError] = []
@@ -403,12 +532,27 @@ def organization_create(
         errors.append(FieldError("parent", _("must be an organization of this area or above it")))
     if errors:
         raise ServiceError(errors)
-    organization = Organization(area=area, area_path=area.area_path, kind=kind, name=name, parent=parent, contact=contact.strip())
+    organization = Organization(
+        area=area,
+        area_path=area.area_path,
+        kind=kind,
+        name=name,
+        parent=parent,
+        contact=contact.strip(),
+    )
     try:
         with transaction.atomic():
             organization.save()
-            audit(actor=actor, action=AuditAction.CREATE, obj=organization,
-                  changes=diff({}, snapshot(organization, ("area_id", "kind", "name", "parent_id", "contact"))))
+            audit(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=organization,
+                changes=diff(
+                    {}, snapshot(organization, ("area_id", "kind", "name", "parent_id", "contact"))
+                ),
+            )
     except IntegrityError:
-        raise ServiceError.single("name", _("this area already has an organization of that kind and name")) from None
+        raise ServiceError.single(
+            "name", _("this area already has an organization of that kind and name")
+        ) from None
     return organization

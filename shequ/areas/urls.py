@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.area_detail, name="detail"),
     path("<int:pk>/map.geojson", views.area_map, name="map"),
     path("<int:pk>/staff/", views.area_staff, name="staff"),
+    path("<int:pk>/retire/", views.area_retire_view, name="retire"),
     path("<int:pk>/export.geojson", views.area_export, name="export"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.contrib import messages
@@ -9,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.accounts.decorators import requires
 from shequ.accounts.roles import GridDuty, Perm
@@ -17,7 +18,7 @@ from shequ.accounts.scope import scope_of
 from shequ.areas import selectors
 from shequ.areas.forms import AreaImportForm
 from shequ.areas.models import Level
-from shequ.areas.services import area_tree_import
+from shequ.areas.services import area_retire, area_tree_import
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import ServiceError
 
@@ -33,13 +34,19 @@ def area_index(request: HttpRequest) -> HttpResponse:
 @requires(Perm.AREA_VIEW)
 def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
     area = selectors.access_area(request.user, pk)
-    children = selectors.children_with_counts(area)
+    on = _parse_day(request.GET.get("on", ""))
+    children = selectors.children_with_counts(area, on)
+    departments, organizations = selectors.departments_and_organizations(area)
     context = {
         "area": area,
+        "on": on,
+        "departments": departments,
+        "organizations": organizations,
         "crumbs": selectors.breadcrumbs(request.user, area),
         "children": children,
         "level_counts": [
-            (Level(level).label, count) for level, count in sorted(selectors.subtree_level_counts(area).items())
+            (Level(level).label, count)
+            for level, count in sorted(selectors.subtree_level_counts(area).items())
         ],
         "child_level": Level(area.level + 1).label if area.level < Level.SUBGRID else None,
         "map_data": selectors.map_features(area, children),
@@ -47,6 +54,28 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": scope_of(request.user).allows(Perm.AREA_MANAGE, area.area_path),
     }
     return render(request, "areas/detail.html", context)
+
+
+def _parse_day(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@requires(Perm.AREA_MANAGE)
+@require_POST
+def area_retire_view(request: HttpRequest, pk: int) -> HttpResponse:
+    area = selectors.access_area(request.user, pk, Perm.AREA_MANAGE)
+    on = _parse_day(request.POST.get("on", ""))
+    try:
+        count = area_retire(actor=request.user, area=area, on=on)
+    except ServiceError as exc:
+        for error in exc.errors:
+            messages.error(request, f"{_('Retire on')}: {error.message}")
+    else:
+        messages.success(request, _("%(count)d areas retired.") % {"count": count})
+    return redirect("areas:detail", pk=area.pk)
 
 
 @requires(Perm.AREA_VIEW)
@@ -61,22 +90,38 @@ def area_staff(request: HttpRequest, pk: int) -> HttpResponse:
     area = selectors.access_area(request.user, pk)
     staff = selectors.grid_staff(area)
     filled = {m.grid_duty for m in staff}
-    posts = [(duty, [m for m in staff if m.grid_duty == duty.value]) for duty in GridDuty if duty != GridDuty.OTHER]
+    posts = [
+        (duty, [m for m in staff if m.grid_duty == duty.value])
+        for duty in GridDuty
+        if duty != GridDuty.OTHER
+    ]
     others = [m for m in staff if m.grid_duty in ("", GridDuty.OTHER)]
-    return render(request, "areas/staff.html", {
-        "area": area, "crumbs": selectors.breadcrumbs(request.user, area),
-        "posts": posts, "others": others,
-        "vacant": [d for d in GridDuty if d not in (GridDuty.OTHER,) and d.value not in filled],
-    })
+    return render(
+        request,
+        "areas/staff.html",
+        {
+            "area": area,
+            "crumbs": selectors.breadcrumbs(request.user, area),
+            "posts": posts,
+            "others": others,
+            "vacant": [d for d in GridDuty if d not in (GridDuty.OTHER,) and d.value not in filled],
+        },
+    )
 
 
 @requires(Perm.AREA_VIEW)
 def area_export(request: HttpRequest, pk: int) -> HttpResponse:
     area = selectors.access_area(request.user, pk)
     data = selectors.export_tree(area)
-    audit(actor=request.user, action=AuditAction.EXPORT, obj=area,
-          changes={"format": "geojson", "features": len(data["features"])})
-    response = HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/geo+json; charset=utf-8")
+    audit(
+        actor=request.user,
+        action=AuditAction.EXPORT,
+        obj=area,
+        changes={"format": "geojson", "features": len(data["features"])},
+    )
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False), content_type="application/geo+json; charset=utf-8"
+    )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="areas-{area.code}-{stamp}.geojson"'
     return response
@@ -93,10 +138,23 @@ def area_import(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             errors = [e.as_dict() for e in exc.errors]
         else:
-            messages.success(request, _("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.") % {
-                "created": summary.created, "updated": summary.updated, "unchanged": summary.unchanged,
-            })
+            messages.success(
+                request,
+                _("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+                % {
+                    "created": summary.created,
+                    "updated": summary.updated,
+                    "unchanged": summary.unchanged,
+                },
+            )
             for warning in summary.warnings:
-                messages.warning(request, f"{warning.location} · {warning.field}: {warning.message}")
+                messages.warning(
+                    request, f"{warning.location} · {warning.field}: {warning.message}"
+                )
             return redirect("areas:index")
-    return render(request, "areas/import.html", {"form": form, "errors": errors}, status=400 if errors else 200)
+    return render(
+        request,
+        "areas/import.html",
+        {"form": form, "errors": errors},
+        status=400 if errors else 200,
+    )

@@ -34,15 +34,28 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error is ``{"errors": [{"field": ..., "message": ...}]}``."""
     if isinstance(exc, ServiceError):
-        code = status.HTTP_409_CONFLICT if exc.__class__.__name__ == "ConflictError" else status.HTTP_400_BAD_REQUEST
+        code = (
+            status.HTTP_409_CONFLICT
+            if exc.__class__.__name__ == "ConflictError"
+            else status.HTTP_400_BAD_REQUEST
+        )
         return Response({"errors": [e.as_dict() for e in exc.errors]}, status=code)
     if isinstance(exc, NotAllowed | Http404):
-        return Response({"errors": [{"field": "id", "message": _("Not found.")}]}, status=status.HTTP_404_NOT_FOUND)
+        return Response(
+            {"errors": [{"field": "id", "message": _("Not found.")}]},
+            status=status.HTTP_404_NOT_FOUND,
+        )
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is not None:
-        response.data = {"errors": _flatten(response.data.get("detail", response.data) if isinstance(response.data, dict) and "detail" in response.data else response.data)}
+        response.data = {
+            "errors": _flatten(
+                response.data.get("detail", response.data)
+                if isinstance(response.data, dict) and "detail" in response.data
+                else response.data
+            )
+        }
     return response
 
 

@@ -7,7 +7,9 @@ from django import forms
 from shequ.core.errors import ServiceError
 
 
-def add_service_errors(form: forms.Form, exc: ServiceError, rename: dict[str, str] | None = None) -> None:
+def add_service_errors(
+    form: forms.Form, exc: ServiceError, rename: dict[str, str] | None = None
+) -> None:
     """Show a service's field errors on the form's fields (or on top when the field is not
     one of the form's)."""
     rename = rename or {}

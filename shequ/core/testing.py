@@ -19,7 +19,9 @@ PASSWORD = "Persona-pass-2026"
 def square(lon: float, lat: float, size: float) -> dict[str, Any]:
     return {
         "type": "Polygon",
-        "coordinates": [[[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]],
+        "coordinates": [
+            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+        ],
     }
 
 
@@ -39,8 +41,12 @@ class Tree:
 
 
 def build_tree() -> Tree:
-    def make(level: Level, code: str, name: str, parent: Area | None, box: tuple[float, float, float]) -> Area:
-        return area_create(actor=SYSTEM, level=level, code=code, name=name, parent=parent, boundary=square(*box)).area
+    def make(
+        level: Level, code: str, name: str, parent: Area | None, box: tuple[float, float, float]
+    ) -> Area:
+        return area_create(
+            actor=SYSTEM, level=level, code=code, name=name, parent=parent, boundary=square(*box)
+        ).area
 
     city = make(Level.CITY, "530100", "昆明市", None, (102.0, 24.0, 2.0))
     district = make(Level.DISTRICT, "530114", "呈贡区", city, (102.5, 24.5, 1.0))
@@ -51,13 +57,33 @@ def build_tree() -> Tree:
     grid_b = make(Level.GRID, "530114001001002", "第二网格", community_a, (102.7, 24.6, 0.1))
     grid_c = make(Level.GRID, "530114001002001", "第一网格", community_b, (102.8, 24.6, 0.1))
     subgrid_a = make(Level.SUBGRID, "53011400100100101", "一号楼片", grid_a, (102.6, 24.6, 0.05))
-    department = department_create(actor=SYSTEM, area=street, name="城管执法中队", short_name="城管")
-    organization = organization_create(actor=SYSTEM, area=community_a, kind=OrganizationKind.PARTY_COMMITTEE, name="洛龙社区党委")
-    return Tree(city, district, street, community_a, community_b, grid_a, grid_b, grid_c, subgrid_a, department, organization)
+    department = department_create(
+        actor=SYSTEM, area=street, name="城管执法中队", short_name="城管"
+    )
+    organization = organization_create(
+        actor=SYSTEM, area=community_a, kind=OrganizationKind.PARTY_COMMITTEE, name="洛龙社区党委"
+    )
+    return Tree(
+        city,
+        district,
+        street,
+        community_a,
+        community_b,
+        grid_a,
+        grid_b,
+        grid_c,
+        subgrid_a,
+        department,
+        organization,
+    )
 
 
-def make_user(username: str, role: Role | None = None, *, full_name: str = "", **binding: Any) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, full_name=full_name or username)
+def make_user(
+    username: str, role: Role | None = None, *, full_name: str = "", **binding: Any
+) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, full_name=full_name or username
+    )
     if role is not None:
         membership_grant(actor=SYSTEM, user=user, role=role, **binding)
     return user
@@ -86,9 +112,15 @@ def build_personas(tree: Tree) -> Personas:
         dispatcher=make_user("dispatcher", Role.STREET_DISPATCHER, area=tree.street),
         community_staff=make_user("staff", Role.COMMUNITY_STAFF, area=tree.community_a),
         grid_chief=make_user("chief", Role.GRID_CHIEF, area=tree.grid_a, grid_duty=GridDuty.CHIEF),
-        grid_worker=make_user("worker_a", Role.GRID_WORKER, area=tree.grid_a, grid_duty=GridDuty.COMMUNITY_WORKER),
-        other_grid_worker=make_user("worker_b", Role.GRID_WORKER, area=tree.grid_b, grid_duty=GridDuty.COMMUNITY_WORKER),
-        department_handler=make_user("handler", Role.DEPARTMENT_HANDLER, department=tree.department),
+        grid_worker=make_user(
+            "worker_a", Role.GRID_WORKER, area=tree.grid_a, grid_duty=GridDuty.COMMUNITY_WORKER
+        ),
+        other_grid_worker=make_user(
+            "worker_b", Role.GRID_WORKER, area=tree.grid_b, grid_duty=GridDuty.COMMUNITY_WORKER
+        ),
+        department_handler=make_user(
+            "handler", Role.DEPARTMENT_HANDLER, department=tree.department
+        ),
         resident=make_user("resident", Role.RESIDENT, area=tree.community_a),
         nobody=make_user("nobody"),
     )

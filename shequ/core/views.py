@@ -31,10 +31,14 @@ def health(request: HttpRequest) -> JsonResponse:
 
 @signed_in
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {
-        "memberships": memberships_with_targets(request.user),
-        "top_areas": top_areas(request.user),
-    })
+    return render(
+        request,
+        "core/home.html",
+        {
+            "memberships": memberships_with_targets(request.user),
+            "top_areas": top_areas(request.user),
+        },
+    )
 
 
 def _parse_day(raw: str) -> dt.date | None:
@@ -52,7 +56,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         # Records that belong to no area (logins, accounts) are every auditor's.
         within("area_path", scope_of(request.user).paths_with(Perm.AUDIT_VIEW)) | Q(area_path="")
     )
-    filters = {key: request.GET.get(key, "").strip() for key in ("who", "action", "object_type", "object_id", "since", "until")}
+    filters = {
+        key: request.GET.get(key, "").strip()
+        for key in ("who", "action", "object_type", "object_id", "since", "until")
+    }
     if filters["who"]:
         records = records.filter(actor_name__icontains=filters["who"])
     if filters["action"] in AuditAction.values:
@@ -67,7 +74,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         records = records.filter(at__gte=dt.datetime.combine(since, dt.time.min, tz))
     until = _parse_day(filters["until"])
     if until:
-        records = records.filter(at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tz))
+        records = records.filter(
+            at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tz)
+        )
     before = request.GET.get("before", "")
     if before.isdigit():
         records = records.filter(pk__lt=int(before))
@@ -76,8 +85,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = page[:AUDIT_PAGE]
     query = request.GET.copy()
     query.pop("before", None)
-    return render(request, "core/audit_log.html", {
-        "records": page, "filters": filters, "actions": AuditAction.choices,
-        "next_before": page[-1].pk if more and page else None, "query": query.urlencode(),
-    })
-
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "records": page,
+            "filters": filters,
+            "actions": AuditAction.choices,
+            "next_before": page[-1].pk if more and page else None,
+            "query": query.urlencode(),
+        },
+    )

@@ -30,15 +30,20 @@ def login(client: Client, username: str, password: str = PASSWORD) -> Any:
 
 def test_passwords_are_hashed_with_argon2(settings: Any, personas: Personas) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
-    user = user_create(actor=SYSTEM, username="argon", full_name="阿贡", password="Quite-long-pass-9")
+    user = user_create(
+        actor=SYSTEM, username="argon", full_name="阿贡", password="Quite-long-pass-9"
+    )
     assert user.password.startswith("argon2$argon2id$")
 
 
-@pytest.mark.parametrize(("password", "says"), [
-    ("Short-1", "at least 10"),
-    ("12345678901234", "entirely numeric"),
-    ("password1234", "too common"),
-])
+@pytest.mark.parametrize(
+    ("password", "says"),
+    [
+        ("Short-1", "at least 10"),
+        ("12345678901234", "entirely numeric"),
+        ("password1234", "too common"),
+    ],
+)
 def test_weak_passwords_are_refused_naming_the_field(db: Any, password: str, says: str) -> None:
     with translation.override("en"), pytest.raises(ServiceError) as caught:
         user_create(actor=SYSTEM, username="weak", full_name="弱", password=password)
@@ -47,7 +52,9 @@ def test_weak_passwords_are_refused_naming_the_field(db: Any, password: str, say
     assert not User.objects.filter(username="weak").exists()
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(personas: Personas, client: Client, settings: Any) -> None:
+def test_five_failures_lock_the_account_for_fifteen_minutes(
+    personas: Personas, client: Client, settings: Any
+) -> None:
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         for _ in range(4):
@@ -62,7 +69,11 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(personas: Personas, 
         assert login(client, "worker_a").status_code == 429
         clock.shift(dt.timedelta(minutes=2))
         assert login(client, "worker_a").status_code == 302
-    actions = list(AuditRecord.objects.filter(actor_name="worker_a").values_list("action", flat=True).order_by("pk"))
+    actions = list(
+        AuditRecord.objects.filter(actor_name="worker_a")
+        .values_list("action", flat=True)
+        .order_by("pk")
+    )
     assert actions.count("login_failed") == 4
     assert "lockout" in actions
     assert actions[-1] == "login"
@@ -79,11 +90,18 @@ def test_security_admin_can_unlock(personas: Personas, client: Client, settings:
         login(client, "worker_b", "wrong-password")
     admin = Client()
     admin.force_login(personas.security_admin)
-    assert admin.post(reverse("accounts:user_unlock", args=[personas.other_grid_worker.pk])).status_code == 302
+    assert (
+        admin.post(
+            reverse("accounts:user_unlock", args=[personas.other_grid_worker.pk])
+        ).status_code
+        == 302
+    )
     assert login(client, "worker_b").status_code == 302
 
 
-def test_session_ends_after_thirty_idle_minutes(personas: Personas, client: Client, settings: Any) -> None:
+def test_session_ends_after_thirty_idle_minutes(
+    personas: Personas, client: Client, settings: Any
+) -> None:
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         assert login(client, "worker_a").status_code == 302
@@ -101,7 +119,9 @@ def test_session_ends_after_thirty_idle_minutes(personas: Personas, client: Clie
     assert AuditRecord.objects.filter(action="logout", reason="idle timeout").count() == 1
 
 
-def test_api_gets_401_json_after_idle_timeout(personas: Personas, client: Client, settings: Any) -> None:
+def test_api_gets_401_json_after_idle_timeout(
+    personas: Personas, client: Client, settings: Any
+) -> None:
     with time_machine.travel(timezone.now(), tick=False) as clock:
         login(client, "worker_a")
         assert client.get("/api/v1/me/").status_code == 200
@@ -112,10 +132,14 @@ def test_api_gets_401_json_after_idle_timeout(personas: Personas, client: Client
 
 
 def _code(device: TOTPDevice) -> str:
-    return str(totp(device.bin_key, device.step, device.t0, device.digits, device.drift)).zfill(device.digits)
+    return str(totp(device.bin_key, device.step, device.t0, device.digits, device.drift)).zfill(
+        device.digits
+    )
 
 
-def test_dispatcher_must_enrol_and_pass_a_second_factor(personas: Personas, client: Client, settings: Any) -> None:
+def test_dispatcher_must_enrol_and_pass_a_second_factor(
+    personas: Personas, client: Client, settings: Any
+) -> None:
     settings.SHEQU_OTP_REQUIRED_ROLES = ["administrator", "street_dispatcher"]
     response = login(client, "dispatcher")
     assert response.status_code == 302
@@ -139,7 +163,9 @@ def test_dispatcher_must_enrol_and_pass_a_second_factor(personas: Personas, clie
     assert device.confirmed
 
 
-def test_enrolled_user_is_asked_for_the_code_at_next_login(personas: Personas, client: Client) -> None:
+def test_enrolled_user_is_asked_for_the_code_at_next_login(
+    personas: Personas, client: Client
+) -> None:
     device = TOTPDevice.objects.create(user=personas.dispatcher, name="default", confirmed=True)
     login(client, "dispatcher")
     page = client.get(reverse("accounts:otp"))
@@ -155,13 +181,17 @@ def test_staff_without_required_factor_go_straight_in(personas: Personas, client
     assert response["Location"] == "/"
 
 
-def test_second_factor_requirement_is_configurable(personas: Personas, client: Client, settings: Any) -> None:
+def test_second_factor_requirement_is_configurable(
+    personas: Personas, client: Client, settings: Any
+) -> None:
     settings.SHEQU_OTP_REQUIRED_ROLES = ["grid_worker"]
     assert login(client, "worker_a")["Location"].startswith(reverse("accounts:otp"))
 
 
 def test_login_does_not_redirect_to_another_site(personas: Personas, client: Client) -> None:
-    response = client.post(LOGIN + "?next=https://evil.example/", {"username": "worker_a", "password": PASSWORD})
+    response = client.post(
+        LOGIN + "?next=https://evil.example/", {"username": "worker_a", "password": PASSWORD}
+    )
     assert response["Location"] == "/"
 
 

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_three_administrators_are_separate() -> None:
-    admin, security, auditor = (ROLE_PERMISSIONS[r] for r in (Role.ADMINISTRATOR, Role.SECURITY_ADMIN, Role.AUDITOR))
+    admin, security, auditor = (
+        ROLE_PERMISSIONS[r] for r in (Role.ADMINISTRATOR, Role.SECURITY_ADMIN, Role.AUDITOR)
+    )
     assert Perm.AUDIT_VIEW not in admin | security
     assert auditor == {Perm.AUDIT_VIEW}
     assert Perm.SECURITY_MANAGE not in admin
@@ -34,7 +36,9 @@ def test_only_the_server_appoints_the_three_administrators(tree: Tree, personas:
     newcomer = make_user("newcomer")
     for role in (Role.ADMINISTRATOR, Role.SECURITY_ADMIN, Role.AUDITOR):
         with pytest.raises(NotAllowed):
-            membership_grant(actor=personas.administrator, user=newcomer, role=role, area=tree.district)
+            membership_grant(
+                actor=personas.administrator, user=newcomer, role=role, area=tree.district
+            )
     assert membership_grant(actor=SYSTEM, user=newcomer, role=Role.AUDITOR, area=tree.district).pk
 
 
@@ -43,12 +47,15 @@ def test_administrator_cannot_end_the_auditors_role(personas: Personas) -> None:
         membership_end(actor=personas.administrator, membership=personas.auditor.memberships.get())
 
 
-@pytest.mark.parametrize(("role", "where", "field"), [
-    (Role.GRID_WORKER, "community_a", "area"),
-    (Role.COMMUNITY_STAFF, "grid_a", "area"),
-    (Role.STREET_DISPATCHER, "community_a", "area"),
-    (Role.DEPARTMENT_HANDLER, "street", "department"),
-])
+@pytest.mark.parametrize(
+    ("role", "where", "field"),
+    [
+        (Role.GRID_WORKER, "community_a", "area"),
+        (Role.COMMUNITY_STAFF, "grid_a", "area"),
+        (Role.STREET_DISPATCHER, "community_a", "area"),
+        (Role.DEPARTMENT_HANDLER, "street", "department"),
+    ],
+)
 def test_roles_bind_to_the_right_level(tree: Tree, role: Role, where: str, field: str) -> None:
     user = make_user("x")
     with pytest.raises(ServiceError) as caught:
@@ -59,21 +66,41 @@ def test_roles_bind_to_the_right_level(tree: Tree, role: Role, where: str, field
 
 def test_grid_post_only_for_grid_staff(tree: Tree) -> None:
     with pytest.raises(ServiceError) as caught:
-        membership_grant(actor=SYSTEM, user=make_user("y"), role=Role.COMMUNITY_STAFF, area=tree.community_a, grid_duty="chief")
+        membership_grant(
+            actor=SYSTEM,
+            user=make_user("y"),
+            role=Role.COMMUNITY_STAFF,
+            area=tree.community_a,
+            grid_duty="chief",
+        )
     assert caught.value.errors[0].field == "grid_duty"
 
 
 def test_granting_twice_is_one_membership(tree: Tree, personas: Personas) -> None:
     user = make_user("twice")
-    first = membership_grant(actor=personas.administrator, user=user, role=Role.GRID_WORKER, area=tree.grid_c)
-    second = membership_grant(actor=personas.administrator, user=user, role=Role.GRID_WORKER, area=tree.grid_c)
+    first = membership_grant(
+        actor=personas.administrator, user=user, role=Role.GRID_WORKER, area=tree.grid_c
+    )
+    second = membership_grant(
+        actor=personas.administrator, user=user, role=Role.GRID_WORKER, area=tree.grid_c
+    )
     assert first.pk == second.pk
-    assert AuditRecord.objects.filter(object_type="accounts.membership", object_id=str(first.pk)).count() == 1
+    assert (
+        AuditRecord.objects.filter(
+            object_type="accounts.membership", object_id=str(first.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_community_staff_cannot_grant_roles(tree: Tree, personas: Personas) -> None:
     with pytest.raises(NotAllowed):
-        membership_grant(actor=personas.community_staff, user=make_user("z"), role=Role.GRID_WORKER, area=tree.grid_a)
+        membership_grant(
+            actor=personas.community_staff,
+            user=make_user("z"),
+            role=Role.GRID_WORKER,
+            area=tree.grid_a,
+        )
 
 
 def test_ended_membership_takes_the_scope_away(tree: Tree, personas: Personas) -> None:
@@ -93,8 +120,13 @@ def test_ended_membership_takes_the_scope_away(tree: Tree, personas: Personas) -
 
 def test_membership_in_the_future_gives_nothing_yet(tree: Tree) -> None:
     user = make_user("future")
-    membership_grant(actor=SYSTEM, user=user, role=Role.GRID_WORKER, area=tree.grid_c,
-                     valid_from=timezone.localdate() + dt.timedelta(days=7))
+    membership_grant(
+        actor=SYSTEM,
+        user=user,
+        role=Role.GRID_WORKER,
+        area=tree.grid_c,
+        valid_from=timezone.localdate() + dt.timedelta(days=7),
+    )
     assert not Area.objects.visible_to(user).exists()
 
 
@@ -116,7 +148,9 @@ def test_usernames_are_unique_ignoring_case(db: Any) -> None:
     assert caught.value.errors[0].field == "username"
 
 
-def test_production_default_requires_second_factor_for_admins_and_dispatchers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_default_requires_second_factor_for_admins_and_dispatchers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("SHEQU_OTP_REQUIRED_ROLES", raising=False)
     module: Any = importlib.reload(importlib.import_module("config.settings"))
     assert {"administrator", "street_dispatcher"} <= set(module.SHEQU_OTP_REQUIRED_ROLES)

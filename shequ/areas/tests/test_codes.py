@@ -8,32 +8,48 @@ from shequ.areas.codes import code_problem
 from shequ.areas.models import CODE_LENGTH, Level
 
 
-@pytest.mark.parametrize(("level", "code", "parent_level", "parent_code"), [
-    (Level.CITY, "530100", None, None),
-    (Level.DISTRICT, "530114", Level.CITY, "530100"),
-    (Level.DISTRICT, "110105", Level.CITY, "110000"),  # a municipality's district
-    (Level.STREET, "530114001", Level.DISTRICT, "530114"),
-    (Level.COMMUNITY, "530114001001", Level.STREET, "530114001"),
-    (Level.GRID, "530114001001001", Level.COMMUNITY, "530114001001"),
-    (Level.SUBGRID, "53011400100100101", Level.GRID, "530114001001001"),
-    (Level.STREET, "530114001", None, None),  # a street can be the root of a deployment
-])
-def test_good_codes(level: int, code: str, parent_level: int | None, parent_code: str | None) -> None:
+@pytest.mark.parametrize(
+    ("level", "code", "parent_level", "parent_code"),
+    [
+        (Level.CITY, "530100", None, None),
+        (Level.DISTRICT, "530114", Level.CITY, "530100"),
+        (Level.DISTRICT, "110105", Level.CITY, "110000"),  # a municipality's district
+        (Level.STREET, "530114001", Level.DISTRICT, "530114"),
+        (Level.COMMUNITY, "530114001001", Level.STREET, "530114001"),
+        (Level.GRID, "530114001001001", Level.COMMUNITY, "530114001001"),
+        (Level.SUBGRID, "53011400100100101", Level.GRID, "530114001001001"),
+        (Level.STREET, "530114001", None, None),  # a street can be the root of a deployment
+    ],
+)
+def test_good_codes(
+    level: int, code: str, parent_level: int | None, parent_code: str | None
+) -> None:
     assert code_problem(level, code, parent_level, parent_code) is None
 
 
-@pytest.mark.parametrize(("level", "code", "parent_level", "parent_code", "says"), [
-    (Level.CITY, "530114", None, None, "00"),
-    (Level.DISTRICT, "530100", Level.CITY, "530100", "00"),
-    (Level.DISTRICT, "530214", Level.CITY, "530100", "530100"[:4]),
-    (Level.STREET, "53011400", Level.DISTRICT, "530114", "9"),
-    (Level.COMMUNITY, "530114002001", Level.STREET, "530114001", "530114001"),
-    (Level.GRID, "530114001001000", Level.COMMUNITY, "530114001001", "zero"),
-    (Level.GRID, "53011400100100a", Level.COMMUNITY, "530114001001", "15"),
-    (Level.GRID, "５３０１１４００１００１００１", Level.COMMUNITY, "530114001001", "15"),  # full-width digits
-    (Level.SUBGRID, "53011400100100101", Level.COMMUNITY, "530114001001", "directly"),
-])
-def test_bad_codes_say_why(level: int, code: str, parent_level: int | None, parent_code: str | None, says: str) -> None:
+@pytest.mark.parametrize(
+    ("level", "code", "parent_level", "parent_code", "says"),
+    [
+        (Level.CITY, "530114", None, None, "00"),
+        (Level.DISTRICT, "530100", Level.CITY, "530100", "00"),
+        (Level.DISTRICT, "530214", Level.CITY, "530100", "530100"[:4]),
+        (Level.STREET, "53011400", Level.DISTRICT, "530114", "9"),
+        (Level.COMMUNITY, "530114002001", Level.STREET, "530114001", "530114001"),
+        (Level.GRID, "530114001001000", Level.COMMUNITY, "530114001001", "zero"),
+        (Level.GRID, "53011400100100a", Level.COMMUNITY, "530114001001", "15"),
+        (
+            Level.GRID,
+            "５３０１１４００１００１００１",
+            Level.COMMUNITY,
+            "530114001001",
+            "15",
+        ),  # full-width digits
+        (Level.SUBGRID, "53011400100100101", Level.COMMUNITY, "530114001001", "directly"),
+    ],
+)
+def test_bad_codes_say_why(
+    level: int, code: str, parent_level: int | None, parent_code: str | None, says: str
+) -> None:
     problem = code_problem(level, code, parent_level, parent_code)
     assert problem is not None
     assert says in problem

@@ -17,22 +17,46 @@ def test_square_is_valid_and_measured() -> None:
 
 
 def test_multipolygon_is_valid() -> None:
-    geometry = {"type": "MultiPolygon", "coordinates": [square(0, 0, 1)["coordinates"], square(2, 0, 1)["coordinates"]]}
+    geometry = {
+        "type": "MultiPolygon",
+        "coordinates": [square(0, 0, 1)["coordinates"], square(2, 0, 1)["coordinates"]],
+    }
     assert validate_boundary(geometry)[1] is None
 
 
-@pytest.mark.parametrize(("geometry", "says"), [
-    ("not json", "geometry object"),
-    ({"type": "Point", "coordinates": [1, 2]}, "Point"),
-    ({"type": "Polygon", "coordinates": []}, "no rings"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}, "not closed"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}, "four positions"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}, "Self-intersection"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [200, 1], [0, 0]]]}, "outside longitude"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], ["a", 0], [1, 1], [0, 0]]]}, "not [longitude, latitude]"),
-    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [2, 0], [0, 0]]]}, "not a valid polygon"),
-    ({"type": "MultiPolygon", "coordinates": [square(0, 0, 1)["coordinates"], [[[0, 0], [1, 0], [1, 1], [0, 1]]]]}, "polygon 2"),
-])
+@pytest.mark.parametrize(
+    ("geometry", "says"),
+    [
+        ("not json", "geometry object"),
+        ({"type": "Point", "coordinates": [1, 2]}, "Point"),
+        ({"type": "Polygon", "coordinates": []}, "no rings"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}, "not closed"),
+        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]}, "four positions"),
+        (
+            {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
+            "Self-intersection",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [200, 1], [0, 0]]]},
+            "outside longitude",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[0, 0], ["a", 0], [1, 1], [0, 0]]]},
+            "not [longitude, latitude]",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [2, 0], [0, 0]]]},
+            "not a valid polygon",
+        ),
+        (
+            {
+                "type": "MultiPolygon",
+                "coordinates": [square(0, 0, 1)["coordinates"], [[[0, 0], [1, 0], [1, 1], [0, 1]]]],
+            },
+            "polygon 2",
+        ),
+    ],
+)
 def test_bad_boundaries_say_why(geometry: Any, says: str) -> None:
     measured, problem = validate_boundary(geometry)
     assert measured is None

@@ -25,9 +25,14 @@ from shequ.core.testing import Personas, Tree, square
 pytestmark = pytest.mark.django_db
 
 
-def feature(code: str, name: str, level: str, parent: str | None, geometry: Any = None, **extra: Any) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": geometry,
-            "properties": {"code": code, "name": name, "level": level, "parent_code": parent, **extra}}
+def feature(
+    code: str, name: str, level: str, parent: str | None, geometry: Any = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "properties": {"code": code, "name": name, "level": level, "parent_code": parent, **extra},
+    }
 
 
 def collection(*features: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +42,9 @@ def collection(*features: dict[str, Any]) -> dict[str, Any]:
 def test_create_sets_path_bbox_and_audits(tree: Tree) -> None:
     assert tree.grid_a.area_path == "/530100/530114/530114001/530114001001/530114001001001/"
     assert (tree.grid_a.min_lon, tree.grid_a.max_lat) == (102.6, pytest.approx(24.7))
-    record = AuditRecord.objects.filter(object_type="areas.area", object_id=str(tree.grid_a.pk)).get()
+    record = AuditRecord.objects.filter(
+        object_type="areas.area", object_id=str(tree.grid_a.pk)
+    ).get()
     assert record.action == "create"
     assert record.actor_name == "system"
     assert record.changes["code"] == [None, "530114001001001"]
@@ -47,8 +54,14 @@ def test_create_sets_path_bbox_and_audits(tree: Tree) -> None:
 def test_create_rejects_bad_input_naming_fields_and_saves_nothing(tree: Tree) -> None:
     before = Area.objects.count()
     with pytest.raises(ServiceError) as caught:
-        area_create(actor=SYSTEM, level=Level.GRID, code="530114001002003", name="", parent=tree.community_a,
-                    boundary={"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]})
+        area_create(
+            actor=SYSTEM,
+            level=Level.GRID,
+            code="530114001002003",
+            name="",
+            parent=tree.community_a,
+            boundary={"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]},
+        )
     fields = {e.field for e in caught.value.errors}
     assert fields == {"name", "code", "boundary"}
     assert Area.objects.count() == before
@@ -56,12 +69,24 @@ def test_create_rejects_bad_input_naming_fields_and_saves_nothing(tree: Tree) ->
 
 def test_code_is_unique_among_current_areas(tree: Tree) -> None:
     with pytest.raises(ServiceError, match="already used"):
-        area_create(actor=SYSTEM, level=Level.GRID, code=tree.grid_a.code, name="重复", parent=tree.community_a)
+        area_create(
+            actor=SYSTEM,
+            level=Level.GRID,
+            code=tree.grid_a.code,
+            name="重复",
+            parent=tree.community_a,
+        )
 
 
 def test_child_outside_parent_is_a_warning_not_an_error(tree: Tree) -> None:
-    change = area_create(actor=SYSTEM, level=Level.GRID, code="530114001001009", name="越界网格",
-                         parent=tree.community_a, boundary=square(102.75, 24.75, 0.1))
+    change = area_create(
+        actor=SYSTEM,
+        level=Level.GRID,
+        code="530114001001009",
+        name="越界网格",
+        parent=tree.community_a,
+        boundary=square(102.75, 24.75, 0.1),
+    )
     assert change.area.pk is not None
     assert len(change.warnings) == 1
     assert tree.community_a.name in change.warnings[0]
@@ -95,7 +120,13 @@ def test_managing_outside_scope_is_refused(tree: Tree, personas: Personas) -> No
     with pytest.raises(NotAllowed):
         area_update(actor=personas.community_staff, area=tree.grid_a, name="x")
     with pytest.raises(NotAllowed):
-        area_create(actor=personas.administrator, level=Level.DISTRICT, code="530112", name="西山区", parent=tree.city)
+        area_create(
+            actor=personas.administrator,
+            level=Level.DISTRICT,
+            code="530112",
+            name="西山区",
+            parent=tree.city,
+        )
 
 
 def test_department_belongs_to_street_or_district(tree: Tree) -> None:
@@ -108,10 +139,17 @@ def test_department_belongs_to_street_or_district(tree: Tree) -> None:
 
 # --- import ---------------------------------------------------------------------------------
 
+
 def test_import_creates_tree_then_repeat_changes_nothing(tree: Tree, personas: Personas) -> None:
     data = collection(
         feature("530114001002002", "第二网格", "grid", "530114001002", square(102.9, 24.6, 0.1)),
-        feature("53011400100200201", "子网格一", "五级网格", "530114001002002", square(102.9, 24.6, 0.05)),
+        feature(
+            "53011400100200201",
+            "子网格一",
+            "五级网格",
+            "530114001002002",
+            square(102.9, 24.6, 0.05),
+        ),
     )
     first = area_tree_import(actor=personas.administrator, payload=json.dumps(data).encode())
     assert (first.created, first.updated, first.unchanged) == (2, 0, 0)
@@ -132,7 +170,11 @@ def test_import_of_an_export_round_trips(tree: Tree) -> None:
 
 
 def test_import_updates_names_and_boundaries(tree: Tree) -> None:
-    data = collection(feature(tree.grid_c.code, "新名字", "grid", tree.community_b.code, square(102.8, 24.6, 0.09)))
+    data = collection(
+        feature(
+            tree.grid_c.code, "新名字", "grid", tree.community_b.code, square(102.8, 24.6, 0.09)
+        )
+    )
     summary = area_tree_import(actor=SYSTEM, payload=data)
     assert summary.updated == 1
     tree.grid_c.refresh_from_db()
@@ -146,7 +188,13 @@ def test_import_reports_every_bad_feature_and_writes_nothing(tree: Tree) -> None
         feature("530114001003001", "无父网格", "grid", "530114001003"),
         feature("53011400100200", "短码", "grid", "530114001002"),
         feature("530114001002004", "", "grid", "530114001002"),
-        feature("530114001002005", "坏边界", "grid", "530114001002", {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1]]]}),
+        feature(
+            "530114001002005",
+            "坏边界",
+            "grid",
+            "530114001002",
+            {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1]]]},
+        ),
         feature("530114001002006", "坏层级", "town", "530114001002"),
         feature("530114001002002", "重复", "grid", "530114001002"),
         {"type": "Feature", "properties": None, "geometry": None},
@@ -168,13 +216,18 @@ def test_import_reports_every_bad_feature_and_writes_nothing(tree: Tree) -> None
     assert (Area.objects.count(), AuditRecord.objects.count()) == before
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    (b"{not json", "file"),
-    (b"\xff\xfe", "file"),
-    ({"type": "Feature"}, "file"),
-    ({"type": "FeatureCollection", "features": []}, "features"),
-])
-def test_import_rejects_files_that_are_not_feature_collections(tree: Tree, payload: Any, field: str) -> None:
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (b"{not json", "file"),
+        (b"\xff\xfe", "file"),
+        ({"type": "Feature"}, "file"),
+        ({"type": "FeatureCollection", "features": []}, "features"),
+    ],
+)
+def test_import_rejects_files_that_are_not_feature_collections(
+    tree: Tree, payload: Any, field: str
+) -> None:
     with pytest.raises(ServiceError) as caught:
         area_tree_import(actor=SYSTEM, payload=payload)
     assert caught.value.errors[0].field == field
@@ -182,13 +235,21 @@ def test_import_rejects_files_that_are_not_feature_collections(tree: Tree, paylo
 
 def test_import_cannot_move_an_area(tree: Tree) -> None:
     with pytest.raises(ServiceError, match="must start with its parent's code"):
-        area_tree_import(actor=SYSTEM, payload=collection(feature(tree.grid_c.code, "搬家", "grid", tree.community_a.code)))
+        area_tree_import(
+            actor=SYSTEM,
+            payload=collection(feature(tree.grid_c.code, "搬家", "grid", tree.community_a.code)),
+        )
     with pytest.raises(ServiceError, match="retire it first"):
-        area_tree_import(actor=SYSTEM, payload=collection(feature(tree.district.code, "呈贡区", "district", None)))
+        area_tree_import(
+            actor=SYSTEM,
+            payload=collection(feature(tree.district.code, "呈贡区", "district", None)),
+        )
 
 
 def test_import_warns_when_a_child_leaves_its_parent(tree: Tree) -> None:
-    data = collection(feature("530114001002003", "越界", "grid", "530114001002", square(103.5, 25.5, 0.1)))
+    data = collection(
+        feature("530114001002003", "越界", "grid", "530114001002", square(103.5, 25.5, 0.1))
+    )
     summary = area_tree_import(actor=SYSTEM, payload=data)
     assert summary.created == 1
     assert [w.field for w in summary.warnings] == ["geometry"]
@@ -200,3 +261,17 @@ def test_import_outside_the_admins_areas_is_refused(tree: Tree, personas: Person
         area_tree_import(actor=personas.administrator, payload=data)
     assert caught.value.errors[0].field == "parent_code"
     assert not Area.objects.filter(code="530112").exists()
+
+
+def test_messages_are_in_chinese_by_default(tree: Tree) -> None:
+    from django.utils import translation  # noqa: PLC0415
+
+    with translation.override("zh-hans"), pytest.raises(ServiceError) as caught:
+        area_create(
+            actor=SYSTEM,
+            level=Level.GRID,
+            code=tree.grid_a.code,
+            name="重复",
+            parent=tree.community_a,
+        )
+    assert str(caught.value.errors[0].message) == "已被其他区划使用"

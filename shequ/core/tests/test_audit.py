@@ -26,7 +26,13 @@ def guarded(db: Any) -> None:
 
 @pytest.fixture
 def record(personas: Personas) -> AuditRecord:
-    return audit(actor=personas.administrator, action="update", object_type="x.y", object_id="1", changes={"a": [1, 2]})
+    return audit(
+        actor=personas.administrator,
+        action="update",
+        object_type="x.y",
+        object_id="1",
+        changes={"a": [1, 2]},
+    )
 
 
 def test_model_refuses_change_and_delete(record: AuditRecord) -> None:
@@ -41,12 +47,21 @@ def test_model_refuses_change_and_delete(record: AuditRecord) -> None:
         AuditRecord.objects.filter(pk=record.pk).delete()
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE core_auditrecord SET reason = 'tampered'",
-    "DELETE FROM core_auditrecord",
-])
-def test_database_refuses_change_and_delete(guarded: None, record: AuditRecord, statement: str) -> None:
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE core_auditrecord SET reason = 'tampered'",
+        "DELETE FROM core_auditrecord",
+    ],
+)
+def test_database_refuses_change_and_delete(
+    guarded: None, record: AuditRecord, statement: str
+) -> None:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute(statement)
     record.refresh_from_db()
     assert record.reason == ""
@@ -55,7 +70,11 @@ def test_database_refuses_change_and_delete(guarded: None, record: AuditRecord, 
 def test_database_refuses_truncate_on_postgresql(guarded: None, record: AuditRecord) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("TRUNCATE exists only on PostgreSQL")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("TRUNCATE core_auditrecord")
     assert AuditRecord.objects.filter(pk=record.pk).exists()
 
@@ -82,16 +101,23 @@ def test_masks() -> None:
 
 def test_every_write_is_recorded_with_who_and_ip(personas: Personas, client: Client) -> None:
     client.force_login(personas.administrator)
-    client.post(reverse("accounts:user_new"), {"username": "newbie", "full_name": "新人", "password": "Long-enough-pass-1"},
-                REMOTE_ADDR="10.1.2.3")
-    record = AuditRecord.objects.filter(object_type="accounts.user", action="create", object_repr="新人").get()
+    client.post(
+        reverse("accounts:user_new"),
+        {"username": "newbie", "full_name": "新人", "password": "Long-enough-pass-1"},
+        REMOTE_ADDR="10.1.2.3",
+    )
+    record = AuditRecord.objects.filter(
+        object_type="accounts.user", action="create", object_repr="新人"
+    ).get()
     assert record.actor == personas.administrator
     assert record.ip == "10.1.2.3"
     assert record.changes["username"] == [None, "newbie"]
     assert "password" not in record.changes
 
 
-def test_auditor_searches_and_nobody_can_change(personas: Personas, client: Client, settings: Any) -> None:
+def test_auditor_searches_and_nobody_can_change(
+    personas: Personas, client: Client, settings: Any
+) -> None:
     client.force_login(personas.auditor)
     response = client.get(reverse("audit"), {"action": "create", "object_type": "areas.area"})
     assert response.status_code == 200
@@ -107,10 +133,16 @@ def test_auditor_searches_and_nobody_can_change(personas: Personas, client: Clie
 
 def test_audit_pagination_is_keyset(personas: Personas, client: Client) -> None:
     for n in range(60):
-        audit(actor=personas.administrator, action="read", object_type="demo.page", object_id=str(n))
+        audit(
+            actor=personas.administrator, action="read", object_type="demo.page", object_id=str(n)
+        )
     client.force_login(personas.auditor)
     first = client.get(reverse("audit"), {"object_type": "demo.page"})
     assert len(first.context["records"]) == 50
-    second = client.get(reverse("audit"), {"object_type": "demo.page", "before": first.context["next_before"]})
-    ids = [r.object_id for r in first.context["records"]] + [r.object_id for r in second.context["records"]]
+    second = client.get(
+        reverse("audit"), {"object_type": "demo.page", "before": first.context["next_before"]}
+    )
+    ids = [r.object_id for r in first.context["records"]] + [
+        r.object_id for r in second.context["records"]
+    ]
     assert sorted(ids, key=int) == [str(n) for n in range(60)]

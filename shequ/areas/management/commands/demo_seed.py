@@ -1,0 +1,99 @@
+"""``manage.py demo_seed [--scale N] [--seed S]``: seed the deterministic demo (see
+shequ.demo.generator). Running it again when the demo street exists does nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from shequ.areas.models import Level
+from shequ.demo.generator import (
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    MAX_SCALE,
+    DemoSeedError,
+    SeedSummary,
+    StreetPlan,
+    generate,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed the demo: a fictional street of Chenggong (龙湖街道) with communities, grids, "
+        "departments, organizations, grid staff and one demo login per role. --scale N seeds "
+        "N streets. Does nothing for streets that already exist."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", type=int, default=1, help="number of streets (default 1)")
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        scale: int = options["scale"]
+        seed: int = options["seed"]
+        if not 1 <= scale <= MAX_SCALE:
+            msg = f"--scale must be between 1 and {MAX_SCALE}"
+            raise CommandError(msg)
+        self._verbosity: int = options["verbosity"]
+        verbose = self._verbosity >= 2
+        try:
+            summary = generate(
+                scale=scale, seed=seed, progress=self._progress if verbose or scale > 1 else None
+            )
+        except DemoSeedError as exc:
+            raise CommandError(str(exc)) from exc
+        self._report(summary)
+
+    def _progress(self, plan: StreetPlan, created: bool) -> None:
+        done = plan.index + 1
+        if self._verbosity >= 2 or done % 10 == 0:
+            state = "seeded" if created else "exists"
+            self.stdout.write(f"  street {done}: {plan.code} {plan.name} ({state})")
+
+    def _report(self, summary: SeedSummary) -> None:
+        out = self.stdout.write
+        first = summary.first_street
+        if not summary.created:
+            where = f"{first.name} ({first.code})" if first else "the demo street"
+            others = len(summary.streets_skipped) - 1
+            also = f" and {others} more street(s)" if others > 0 else ""
+            out(self.style.WARNING(f"Demo street {where}{also} already exists: nothing to do."))
+        else:
+            out(
+                self.style.SUCCESS(
+                    f"Seeded {len(summary.streets_created)} street(s) (seed {summary.seed}) "
+                    f"in {summary.seconds:.1f} s."
+                )
+            )
+            if summary.streets_skipped:
+                out(f"Skipped {len(summary.streets_skipped)} street(s) that already existed.")
+            levels = ", ".join(
+                f"{Level(level).name.lower()} {count}"
+                for level, count in sorted(summary.areas.items())
+            )
+            out(f"Areas: {levels} ({sum(summary.areas.values())} in all)")
+            out(
+                f"Departments {summary.departments}, organizations {summary.organizations}, "
+                f"users {summary.users}, memberships {summary.memberships}."
+            )
+            if first is not None and first.code in summary.streets_created:
+                out(f"Communities of {first.name} (register targets; no register rows yet):")
+                for c in first.communities:
+                    large = "  large (Hongkang size)" if c.large else ""
+                    out(
+                        f"  {c.code} {c.name}  {len(c.grids)} grids, {c.subgrid_count} subgrids, "
+                        f"{c.households:,} households, {c.residents:,} residents{large}"
+                    )
+            out(
+                f"Register targets in all: {summary.households:,} households, "
+                f"{summary.residents:,} residents."
+            )
+        if summary.demo_logins:
+            out(f"Demo logins (password {DEMO_PASSWORD}):")
+            out(f"  {'username':<13} {'role':<19} where")
+            for row in summary.demo_logins:
+                out(f"  {row.username:<13} {row.role.value:<19} {row.where}")
