@@ -77,3 +77,15 @@ def test_queries_do_not_grow_with_rows(
     large = _count(client, url(tree))
     assert large == small, f"{url(tree)}: {small} queries with few rows, {large} with more"
     assert small <= 12
+
+
+def test_user_search_answers_htmx_with_the_rows_only(
+    tree: Tree, personas: Personas, client: Client
+) -> None:
+    client.force_login(personas.administrator)
+    full = client.get(reverse("accounts:users"), {"q": "worker"})
+    partial = client.get(reverse("accounts:users"), {"q": "worker"}, HTTP_HX_REQUEST="true")
+    assert b"<nav" in full.content
+    assert b"<nav" not in partial.content
+    assert b"worker_a" in partial.content
+    assert b"admin" not in partial.content.replace(b"worker_a", b"")

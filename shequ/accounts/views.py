@@ -234,7 +234,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
     rows = [(u, by_user.get(u.pk, [])) for u in page]
     return render(
         request,
-        "accounts/user_list.html",
+        # htmx asks for the rows only, as the user types (design guide §7)
+        "accounts/user_list.html#rows"
+        if getattr(request, "htmx", False)
+        else "accounts/user_list.html",
         {
             "rows": rows,
             "query": query,
