@@ -258,22 +258,45 @@ def membership_end(*, actor: Any, membership: Membership, on: dt.date | None = N
     ensure_allowed(actor, Perm.USER_MANAGE, membership.area_path)
     if membership.role in SEPARATED_ROLES and not is_system(actor):
         raise NotAllowed(Perm.USER_MANAGE)
-    day = on or timezone.localdate()
     with transaction.atomic():
         locked: Membership = Membership.objects.select_for_update().get(pk=membership.pk)
-        if locked.valid_to is not None and locked.valid_to <= day:
-            return locked  # already ended: ending again changes nothing
-        before = snapshot(locked, MEMBERSHIP_AUDIT_FIELDS)
-        locked.valid_to = max(day, locked.valid_from + dt.timedelta(days=1))
-        locked.save(update_fields=["valid_to", "updated_at"])
-        audit(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=locked,
-            changes=diff(before, snapshot(locked, MEMBERSHIP_AUDIT_FIELDS)),
-        )
+        _close(actor, locked, on or timezone.localdate())
     forget_scope(locked.user)
     return locked
+
+
+def memberships_end_with_areas(*, actor: Any, area_ids: list[int], on: dt.date) -> int:
+    """End every role bound to these areas on ``on``: part of retiring them, so the caller
+    holds ``area.manage`` over them (checked in ``area_retire``). The roles of the three
+    administrators are ended only on the server."""
+    with transaction.atomic():
+        memberships = list(
+            Membership.objects.active(on).select_for_update().filter(area_id__in=area_ids)
+        )
+        if not is_system(actor) and any(m.role in SEPARATED_ROLES for m in memberships):
+            raise ServiceError.single(
+                "area",
+                _(
+                    "an administrator, security administrator or auditor is bound here; end that role on the server first"
+                ),
+            )
+        for membership in memberships:
+            _close(actor, membership, on)
+    return len(memberships)
+
+
+def _close(actor: Any, membership: Membership, day: dt.date) -> None:
+    if membership.valid_to is not None and membership.valid_to <= day:
+        return  # already ended: ending again changes nothing
+    before = snapshot(membership, MEMBERSHIP_AUDIT_FIELDS)
+    membership.valid_to = max(day, membership.valid_from + dt.timedelta(days=1))
+    membership.save(update_fields=["valid_to", "updated_at"])
+    audit(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=membership,
+        changes=diff(before, snapshot(membership, MEMBERSHIP_AUDIT_FIELDS)),
+    )
 
 
 def account_unlock(*, actor: Any, user: User) -> int:

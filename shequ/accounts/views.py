@@ -44,7 +44,6 @@ from shequ.accounts.services import (
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import ServiceError
 from shequ.core.forms import add_service_errors
-from shequ.core.paths import within
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -196,8 +195,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 def _users_in_scope(request: HttpRequest, perm: Perm) -> QuerySet[User]:
     """Accounts holding a membership inside the areas where the viewer has ``perm``; an
     administrator also sees accounts with no membership yet, to finish setting them up."""
-    paths = scope_of(request.user).paths_with(perm)
-    in_scope = Membership.objects.filter(within("area_path", paths)).values("user_id")
+    in_scope = Membership.objects.visible_to(request.user, perm).values("user_id")
     condition = Q(pk__in=in_scope)
     if scope_of(request.user).has(Perm.USER_MANAGE):
         condition |= Q(memberships__isnull=True)

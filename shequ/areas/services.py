@@ -196,7 +196,7 @@ def area_update(
 def area_retire(*, actor: Any, area: Area, on: dt.date | None = None) -> int:
     """End an area and everything current under it on ``on`` (default today). Returns how many
     areas were retired. Memberships bound to them end the same day."""
-    from shequ.accounts.models import Membership  # noqa: PLC0415 - accounts depends on areas
+    from shequ.accounts.services import memberships_end_with_areas  # noqa: PLC0415 - accounts builds on areas
 
     ensure_allowed(actor, Perm.AREA_MANAGE, area.area_path)
     day = on or timezone.localdate()
@@ -215,8 +215,8 @@ def area_retire(*, actor: Any, area: Area, on: dt.date | None = None) -> int:
             )
             .order_by("area_path")
         )
-        retired = 0
-        for node in subtree:
+        nodes = list(subtree)
+        for node in nodes:
             valid_to = max(day, node.valid_from + dt.timedelta(days=1))
             Area.objects.filter(pk=node.pk).update(valid_to=valid_to)
             audit(
@@ -225,18 +225,8 @@ def area_retire(*, actor: Any, area: Area, on: dt.date | None = None) -> int:
                 obj=node,
                 changes={"valid_to": [None, valid_to.isoformat()]},
             )
-            retired += 1
-            for membership in Membership.objects.active(day).filter(area=node):
-                Membership.objects.filter(pk=membership.pk).update(
-                    valid_to=max(day, membership.valid_from + dt.timedelta(days=1))
-                )
-                audit(
-                    actor=actor,
-                    action=AuditAction.UPDATE,
-                    obj=membership,
-                    changes={"valid_to": [None, day.isoformat()]},
-                )
-    return retired
+        memberships_end_with_areas(actor=actor, area_ids=[node.pk for node in nodes], on=day)
+    return len(nodes)
 
 
 # --- GeoJSON import -------------------------------------------------------------------------

@@ -116,6 +116,14 @@ def test_retire_keeps_history_and_ends_memberships(tree: Tree, personas: Persona
     assert membership.valid_to == later
 
 
+def test_retiring_cannot_end_the_three_administrators_roles(tree: Tree, personas: Personas) -> None:
+    later = timezone.localdate() + dt.timedelta(days=30)
+    with pytest.raises(ServiceError, match="on the server"):
+        area_retire(actor=personas.administrator, area=tree.district, on=later)
+    assert Area.objects.current(later).filter(pk=tree.district.pk).exists()
+    assert personas.auditor.memberships.get().valid_to is None
+
+
 def test_managing_outside_scope_is_refused(tree: Tree, personas: Personas) -> None:
     with pytest.raises(NotAllowed):
         area_update(actor=personas.community_staff, area=tree.grid_a, name="x")
