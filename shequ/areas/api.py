@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -152,7 +153,7 @@ class AreaImport(APIView):
         upload = request.FILES.get("file") if hasattr(request, "FILES") else None
         payload: Any = upload.read() if upload is not None else request.data
         if not isinstance(payload, bytes | dict):
-            raise ServiceError.single("file", "must be a GeoJSON FeatureCollection")
+            raise ServiceError.single("file", _("must be a GeoJSON FeatureCollection"))
         summary = area_tree_import(
             actor=request.user, payload=payload if isinstance(payload, bytes) else dict(payload)
         )

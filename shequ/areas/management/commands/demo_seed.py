@@ -1,5 +1,5 @@
 """``manage.py demo_seed [--scale N] [--seed S]``: seed the deterministic demo (see
-shequ.demo.generator). Running it again when the demo street exists does nothing."""
+shequ.demo). Running it again when the demo street exists does nothing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shequ.areas.models import Level
-from shequ.demo.generator import (
+from shequ.demo import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
     MAX_SCALE,
