@@ -24,7 +24,7 @@ from shequ.areas.geo import validate_boundary
 from shequ.areas.models import Area, Department, Level, Organization, OrganizationKind
 from shequ.core.models import AuditRecord
 from shequ.core.paths import child_path
-from shequ.demo.generator import (
+from shequ.demo import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     DEMO_USERNAMES,
