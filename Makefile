@@ -44,8 +44,8 @@ typecheck: install
 check: lint typecheck test
 
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore '.tools/*' --ignore 'var/*' --ignore 'static/vendor/*' --ignore 'tests/*' --ignore 'shequ/demo/*'
-	$(PY) manage.py compilemessages -l zh_Hans --ignore '.venv/*' --ignore '.tools/*'
+	SHEQU_DEMO=1 $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore '.tools/*' --ignore 'var/*' --ignore 'static/vendor/*' --ignore 'tests/*' --ignore 'shequ/demo/*'
+	SHEQU_DEMO=1 $(PY) manage.py compilemessages -l zh_Hans --ignore '.venv/*' --ignore '.tools/*'
 
 screenshots: install
 	$(PY) scripts/screenshots.py

@@ -42,6 +42,7 @@ def main() -> int:
     os.environ["SHEQU_VAR_DIR"] = str(ROOT / "var" / "bench")
     os.environ["DATABASE_URL"] = args.database or f"sqlite:///{ROOT / 'var' / 'bench' / f'scoping-{args.scale}.sqlite3'}"
     os.environ["SHEQU_OTP_REQUIRED_ROLES"] = ""
+    os.environ["SHEQU_DEMO"] = "1"  # the generator refuses to seed anything else
     import django  # noqa: PLC0415
 
     django.setup()

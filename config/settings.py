@@ -18,7 +18,9 @@ DEBUG = env_bool("SHEQU_DEBUG", default=False)
 # The demo key only ever serves a laptop demo; production refuses to start without its own.
 _DEMO_SECRET = "shequ-demo-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 SECRET_KEY = env_str("SHEQU_SECRET_KEY", _DEMO_SECRET)
-SHEQU_DEMO = env_bool("SHEQU_DEMO", default=SECRET_KEY == _DEMO_SECRET)
+# The laptop demo (make demo) and the test suite say so explicitly; anything else with the
+# demo key refuses to start (the check is at the end of this module).
+SHEQU_DEMO = env_bool("SHEQU_DEMO", default=False)
 ALLOWED_HOSTS = env_list("SHEQU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("SHEQU_CSRF_TRUSTED_ORIGINS", [])
 
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "shequ.core",
     "shequ.accounts",
     "shequ.areas",
+    "shequ.registry",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +87,7 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("SHEQU_DB_CONN_MAX_AGE", 60)
+        DATABASE_URL, conn_max_age=env_int("SHEQU_DB_CONN_MAX_AGE", 60), conn_health_checks=True
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -193,6 +196,9 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# How many reverse proxies stand in front of the app servers: the client address recorded in
+# the audit log is taken that many hops from the right of X-Forwarded-For (0: REMOTE_ADDR).
+SHEQU_PROXY_HOPS = env_int("SHEQU_PROXY_HOPS", 0)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https")
     if env_bool("SHEQU_BEHIND_TLS_PROXY", default=False)

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from shequ.accounts.models import Membership, User
-from shequ.areas.models import Area
+from shequ.areas.models import Area, Department, Organization
 from shequ.core.models import AuditRecord
 from shequ.core.testing import PASSWORD, Personas, Tree
 from tests.test_access_rules import _walk
@@ -120,6 +120,20 @@ ENDPOINTS = [
         ok({"administrator"}, 302),
         method="post",
         data=lambda t, p: {"on": "2099-01-01"},
+    ),
+    Endpoint(
+        "areas:department_new",
+        lambda t, p: reverse("areas:department_new", args=[t.street.pk]),
+        ok({"administrator"}, 302),
+        method="post",
+        data=lambda t, p: {"name": "派出所", "short_name": "派出所"},
+    ),
+    Endpoint(
+        "areas:organization_new",
+        lambda t, p: reverse("areas:organization_new", args=[t.grid_a.pk]),
+        ok({"administrator"}, 302),
+        method="post",
+        data=lambda t, p: {"kind": "party_branch", "name": "第一网格党支部"},
     ),
     Endpoint("areas:import", lambda t, p: reverse("areas:import"), ok({"administrator"})),
     Endpoint(
@@ -249,6 +263,8 @@ def _state() -> tuple[Any, ...]:
         sorted(Membership.objects.values_list("id", "role", "area_id", "valid_to")),
         sorted(User.objects.values_list("id", "username", "is_active", "password")),
         sorted(Area.objects.values_list("id", "code", "name", "valid_to")),
+        sorted(Department.objects.values_list("id", "name")),
+        sorted(Organization.objects.values_list("id", "name")),
         AuditRecord.objects.count(),
     )
 

@@ -24,6 +24,15 @@ _REFRESH_SECONDS = 60
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind SHEQU_PROXY_HOPS trusted proxies the
+    address that many hops from the right of X-Forwarded-For (the part our proxies wrote)."""
+    hops = settings.SHEQU_PROXY_HOPS
+    if hops > 0:
+        forwarded = [
+            p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()
+        ]
+        if len(forwarded) >= hops:
+            return str(forwarded[-hops])
     return request.META.get("REMOTE_ADDR") or None
 
 

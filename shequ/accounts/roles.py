@@ -31,9 +31,31 @@ class Perm(models.TextChoices):
     USER_MANAGE = "user.manage", _("Create accounts and grant memberships")
     SECURITY_MANAGE = "security.manage", _("Unlock accounts and reset second factors")
     AUDIT_VIEW = "audit.view", _("Read the audit log")
+    REGISTER_VIEW = (
+        "register.view",
+        _("See the register: buildings, houses, households, residents (masked)"),
+    )
+    REGISTER_EDIT = (
+        "register.edit",
+        _("Change the register: move in and out, members, phones, visits"),
+    )
+    REGISTER_IMPORT = "register.import", _("Import register sheets")
+    REGISTER_EXPORT = "register.export", _("Export register lists")
+    PERSONAL_REVEAL = "personal.reveal", _("Reveal a full ID number or phone, giving a reason")
+    CARE_VIEW = "care.view", _("See care tags (elderly living alone, disability, low income …)")
 
 
 _STAFF_VIEW = frozenset({Perm.AREA_VIEW})
+# Those who keep the register and serve the people in it: community staff for the
+# community, grid chiefs and workers for their grid.
+_REGISTER_KEEPER = frozenset(
+    {
+        Perm.REGISTER_VIEW,
+        Perm.REGISTER_EDIT,
+        Perm.PERSONAL_REVEAL,
+        Perm.CARE_VIEW,
+    }
+)
 
 # The 三员 separation: the administrator runs the system, the security administrator runs
 # login security and the auditor reads the audit log; none of them can do another's part.
@@ -43,10 +65,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     Role.SECURITY_ADMIN: frozenset({Perm.USER_VIEW, Perm.SECURITY_MANAGE}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
-    Role.STREET_DISPATCHER: _STAFF_VIEW | {Perm.USER_VIEW},
-    Role.COMMUNITY_STAFF: _STAFF_VIEW | {Perm.USER_VIEW},
-    Role.GRID_CHIEF: _STAFF_VIEW | {Perm.USER_VIEW},
-    Role.GRID_WORKER: _STAFF_VIEW,
+    # The street sees the register (masked, no care tags) to dispatch and to count.
+    Role.STREET_DISPATCHER: _STAFF_VIEW | {Perm.USER_VIEW, Perm.REGISTER_VIEW},
+    Role.COMMUNITY_STAFF: _STAFF_VIEW
+    | _REGISTER_KEEPER
+    | {Perm.USER_VIEW, Perm.REGISTER_IMPORT, Perm.REGISTER_EXPORT},
+    Role.GRID_CHIEF: _STAFF_VIEW | _REGISTER_KEEPER | {Perm.USER_VIEW, Perm.REGISTER_EXPORT},
+    Role.GRID_WORKER: _STAFF_VIEW | _REGISTER_KEEPER,
     Role.DEPARTMENT_HANDLER: _STAFF_VIEW,
     Role.MEDIATOR: _STAFF_VIEW,
     Role.BUILDING_HEAD: _STAFF_VIEW,

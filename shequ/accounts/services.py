@@ -124,7 +124,7 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
 
 def password_set(*, actor: Any, user: User, password: str) -> None:
     """An administrator sets a new password for someone, or a user changes their own."""
-    if getattr(actor, "pk", None) != user.pk:
+    if is_system(actor) or getattr(actor, "pk", None) != user.pk:
         _ensure_manages_user(actor, user)
     errors = _password_errors(password, user)
     if errors:
@@ -144,6 +144,9 @@ def _ensure_manages_user(actor: Any, user: User, perm: Perm = Perm.USER_MANAGE) 
     if is_system(actor):
         return
     ensure_has(actor, perm)
+    if Membership.objects.active().filter(user=user, role__in=SEPARATED_ROLES).exists():
+        # the three administrators' accounts are looked after on the server only
+        raise NotAllowed(perm)
     memberships = list(Membership.objects.filter(user=user).values_list("area_path", flat=True))
     if memberships and not any(_allows(actor, perm, path) for path in memberships):
         raise NotAllowed(perm)
@@ -182,6 +185,19 @@ def membership_grant(
     path = target.area_path
     if role_value in SEPARATED_ROLES and not is_system(actor):
         raise NotAllowed(Perm.USER_MANAGE)
+    if role_value in SEPARATED_ROLES:
+        others = (
+            Membership.objects.active()
+            .filter(user=user, role__in=SEPARATED_ROLES)
+            .exclude(role=role_value)
+        )
+        if others.exists():
+            raise ServiceError.single(
+                "role",
+                _(
+                    "one person cannot be more than one of administrator, security administrator and auditor"
+                ),
+            )
     ensure_allowed(actor, Perm.USER_MANAGE, path)
     binding = ROLE_BINDING[role_value]
     if binding == "department":

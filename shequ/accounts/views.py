@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_otp
-from axes.helpers import get_lockout_message
+from axes.helpers import get_cool_off, get_lockout_message
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,6 +34,7 @@ from shequ.accounts.models import Membership, User
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.accounts.services import (
+    SEPARATED_ROLES,
     account_unlock,
     membership_end,
     membership_grant,
@@ -55,6 +57,14 @@ def _safe_next(request: HttpRequest) -> str:
     return "/"
 
 
+def _limits() -> dict[str, int]:
+    return {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "lockout_minutes": round(settings.AXES_COOLOFF_TIME * 60),
+        "idle_minutes": settings.SHEQU_IDLE_TIMEOUT_SECONDS // 60,
+    }
+
+
 def locked_out(
     request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
 ) -> HttpResponse:
@@ -66,6 +76,7 @@ def locked_out(
             "form": LoginForm(),
             "locked": True,
             "lockout_message": get_lockout_message(),
+            **_limits(),
         },
         status=429,
     )
@@ -111,6 +122,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             "failed": failed,
             "idle": request.GET.get("idle") == "1",
             "next": _safe_next(request),
+            **_limits(),
         },
         status=401 if failed else 200,
     )
@@ -299,8 +311,12 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": scope.has(Perm.USER_MANAGE),
             "can_secure": scope.has(Perm.SECURITY_MANAGE),
             "locked": AccessAttempt.objects.filter(
-                username=subject.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+                username=subject.username,
+                failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+                # a lockout that has run out is not shown, even before axes clears it
+                attempt_time__gte=timezone.now() - get_cool_off(),
             ).exists(),
+            "separated_roles": [r.value for r in SEPARATED_ROLES],
             "has_totp": otp.confirmed_device(subject) is not None,
         },
         status=400 if form.errors else 200,

@@ -108,6 +108,7 @@ class AreaStaff(ScopedListAPIView):
 
     serializer_class = StaffSerializer
     pagination_class = None
+    queryset = Membership.objects.none()  # for the schema; get_queryset scopes the real one
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no area

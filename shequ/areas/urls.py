@@ -10,5 +10,7 @@ urlpatterns = [
     path("<int:pk>/map.geojson", views.area_map, name="map"),
     path("<int:pk>/staff/", views.area_staff, name="staff"),
     path("<int:pk>/retire/", views.area_retire_view, name="retire"),
+    path("<int:pk>/departments/new/", views.department_new, name="department_new"),
+    path("<int:pk>/organizations/new/", views.organization_new, name="organization_new"),
     path("<int:pk>/export.geojson", views.area_export, name="export"),
 ]

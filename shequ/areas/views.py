@@ -16,9 +16,14 @@ from shequ.accounts.decorators import requires
 from shequ.accounts.roles import GridDuty, Perm
 from shequ.accounts.scope import scope_of
 from shequ.areas import selectors
-from shequ.areas.forms import AreaImportForm
+from shequ.areas.forms import AreaImportForm, DepartmentForm, OrganizationForm
 from shequ.areas.models import Level
-from shequ.areas.services import area_retire, area_tree_import
+from shequ.areas.services import (
+    area_retire,
+    area_tree_import,
+    department_create,
+    organization_create,
+)
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import ServiceError
 
@@ -52,6 +57,10 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "map_data": selectors.map_features(area, children),
         "staff": selectors.grid_staff(area) if area.level >= Level.COMMUNITY else [],
         "can_manage": scope_of(request.user).allows(Perm.AREA_MANAGE, area.area_path),
+        "department_form": DepartmentForm()
+        if area.level in (Level.DISTRICT, Level.STREET)
+        else None,
+        "organization_form": OrganizationForm(),
     }
     return render(request, "areas/detail.html", context)
 
@@ -158,3 +167,49 @@ def area_import(request: HttpRequest) -> HttpResponse:
         {"form": form, "errors": errors},
         status=400 if errors else 200,
     )
+
+
+@requires(Perm.AREA_MANAGE)
+@require_POST
+def department_new(request: HttpRequest, pk: int) -> HttpResponse:
+    area = selectors.access_area(request.user, pk, Perm.AREA_MANAGE)
+    form = DepartmentForm(request.POST)
+    if form.is_valid():
+        try:
+            department_create(actor=request.user, area=area, **form.cleaned_data)
+        except ServiceError as exc:
+            _flash_errors(request, exc)
+        else:
+            messages.success(request, _("Department added."))
+    else:
+        _flash_form_errors(request, form)
+    return redirect("areas:detail", pk=area.pk)
+
+
+@requires(Perm.AREA_MANAGE)
+@require_POST
+def organization_new(request: HttpRequest, pk: int) -> HttpResponse:
+    area = selectors.access_area(request.user, pk, Perm.AREA_MANAGE)
+    form = OrganizationForm(request.POST)
+    if form.is_valid():
+        try:
+            organization_create(actor=request.user, area=area, **form.cleaned_data)
+        except ServiceError as exc:
+            _flash_errors(request, exc)
+        else:
+            messages.success(request, _("Organization added."))
+    else:
+        _flash_form_errors(request, form)
+    return redirect("areas:detail", pk=area.pk)
+
+
+def _flash_errors(request: HttpRequest, exc: ServiceError) -> None:
+    for error in exc.errors:
+        messages.error(request, f"{error.field}: {error.message}")
+
+
+def _flash_form_errors(request: HttpRequest, form: DepartmentForm | OrganizationForm) -> None:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}")

@@ -15,7 +15,7 @@ from django.db import models
 from shequ.core.masking import mask_text
 from shequ.core.models import AuditAction, AuditRecord
 
-# The client address of the request being served, set by AuditContextMiddleware.
+# The client address of the request being served, set by IdleTimeoutMiddleware.
 current_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("shequ_ip", default=None)
 
 Masker = Callable[[Any], str]

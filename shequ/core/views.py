@@ -15,6 +15,7 @@ from shequ.accounts.decorators import public, requires, signed_in
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.areas.selectors import memberships_with_targets, top_areas
+from shequ.core.audit import audit
 from shequ.core.models import AuditAction, AuditRecord
 from shequ.core.paths import within
 
@@ -80,6 +81,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("before", "")
     if before.isdigit():
         records = records.filter(pk__lt=int(before))
+    # the auditor's own searches are part of the record (等保: auditors are audited too)
+    audit(
+        actor=request.user,
+        action=AuditAction.SEARCH,
+        object_type="core.auditrecord",
+        changes={key: value for key, value in filters.items() if value},
+    )
     page = list(records.order_by("-pk")[: AUDIT_PAGE + 1])
     more = len(page) > AUDIT_PAGE
     page = page[:AUDIT_PAGE]

@@ -26,7 +26,11 @@ def _watch(page: Any) -> list[str]:
         ),
     )
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed request: {r.url}"))
+    # a request the browser itself abandons (navigating away while the favicon loads) is not a fault
+    page.on(
+        "requestfailed",
+        lambda r: None if "ERR_ABORTED" in (r.failure or "") else problems.append(f"failed request: {r.url} {r.failure}"),
+    )
     page.on(
         "response",
         lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,

@@ -137,7 +137,8 @@ def test_deactivated_user_sees_nothing(tree: Tree, personas: Personas) -> None:
 
 
 def test_administrator_cannot_deactivate_themselves(personas: Personas) -> None:
-    with pytest.raises(ServiceError):
+    # refused twice over: it is one's own account, and one of the three administrators'
+    with pytest.raises(NotAllowed):
         user_set_active(actor=personas.administrator, user=personas.administrator, active=False)
 
 
@@ -158,3 +159,42 @@ def test_production_default_requires_second_factor_for_admins_and_dispatchers(
     assert module.AXES_COOLOFF_TIME * 60 == 15
     assert module.SHEQU_IDLE_TIMEOUT_SECONDS == 30 * 60
     assert os.environ.get("SHEQU_OTP_REQUIRED_ROLES") is None
+
+
+def test_administrator_cannot_touch_the_three_administrators_accounts(personas: Personas) -> None:
+    from shequ.accounts.services import password_set  # noqa: PLC0415
+
+    for subject in (personas.auditor, personas.security_admin):
+        with pytest.raises(NotAllowed):
+            password_set(actor=personas.administrator, user=subject, password="Another-long-pass-3")
+        with pytest.raises(NotAllowed):
+            user_set_active(actor=personas.administrator, user=subject, active=False)
+    # each can still change their own password
+    password_set(actor=personas.auditor, user=personas.auditor, password="Another-long-pass-3")
+
+
+def test_one_person_is_only_one_of_the_three(tree: Tree, personas: Personas) -> None:
+    with pytest.raises(ServiceError) as caught:
+        membership_grant(
+            actor=SYSTEM, user=personas.administrator, role=Role.AUDITOR, area=tree.district
+        )
+    assert caught.value.errors[0].field == "role"
+
+
+def test_client_address_behind_proxies(settings: Any, rf: Any) -> None:
+    from shequ.accounts.middleware import client_ip  # noqa: PLC0415
+
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.7")
+    assert client_ip(request) == "127.0.0.1"
+    settings.SHEQU_PROXY_HOPS = 1
+    assert (
+        client_ip(request) == "10.0.0.7"
+    )  # what our one proxy saw; the first entry is client-supplied
+
+
+def test_demo_seed_refuses_without_demo_mode(settings: Any, db: Any) -> None:
+    from django.core.management import CommandError, call_command  # noqa: PLC0415
+
+    settings.SHEQU_DEMO = False
+    with pytest.raises(CommandError, match="SHEQU_DEMO"):
+        call_command("demo_seed")

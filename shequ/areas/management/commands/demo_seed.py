@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shequ.areas.models import Level
@@ -33,6 +34,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.SHEQU_DEMO:
+            msg = (
+                "demo_seed creates accounts for every role with a published password: "
+                "it runs only with SHEQU_DEMO=1 (make demo sets it), never on a real site"
+            )
+            raise CommandError(msg)
         scale: int = options["scale"]
         seed: int = options["seed"]
         if not 1 <= scale <= MAX_SCALE:

@@ -1,0 +1,7 @@
+"""Settings for the test suite: the production module, in demo mode (demo keys allowed)."""
+
+import os
+
+os.environ.setdefault("SHEQU_DEMO", "1")
+
+from config.settings import *  # noqa: F403
