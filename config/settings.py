@@ -21,6 +21,11 @@ SECRET_KEY = env_str("SHEQU_SECRET_KEY", _DEMO_SECRET)
 # The laptop demo (make demo) and the test suite say so explicitly; anything else with the
 # demo key refuses to start (the check is at the end of this module).
 SHEQU_DEMO = env_bool("SHEQU_DEMO", default=False)
+# Personal-data encryption (shequ.core.crypto): "kid:BASE64KEY,..." (32-byte keys; the first
+# encrypts, the others only decrypt, for rotation) and the blind-index key (base64, >= 32
+# bytes). Empty with SHEQU_DEMO: keys derived from the demo SECRET_KEY, for the demo only.
+SHEQU_FIELD_KEYS = env_str("SHEQU_FIELD_KEYS", "")
+SHEQU_INDEX_KEY = env_str("SHEQU_INDEX_KEY", "")
 ALLOWED_HOSTS = env_list("SHEQU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("SHEQU_CSRF_TRUSTED_ORIGINS", [])
 
