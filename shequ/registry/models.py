@@ -182,9 +182,10 @@ class Household(RegisterModel):
         related_name="+",
     )
     is_party_center = models.BooleanField(_("party-member central household"), default=False)
-    code_nonce = models.CharField(
-        max_length=16, editable=False
-    )  # changing it revokes the printed code
+    # changing the nonce revokes the printed household code
+    code_nonce = models.CharField(max_length=16, editable=False)
+    # The household number in the community's own sheets (户编号): how an import recognises it.
+    external_ref = models.CharField(_("household number"), max_length=40, blank=True, db_index=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -382,3 +383,43 @@ class RegisterStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_path} {self.measure}:{self.key}={self.count}"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    VALIDATING = "validating", _("Checking")
+    VALIDATED = "validated", _("Checked")
+    COMMITTING = "committing", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ImportJob(RegisterModel):
+    """One upload of a register sheet, through its stages: upload → every row checked →
+    preview with each error → commit (all, or only the valid rows) → summary. The file is kept
+    so that the commit reads exactly what was checked."""
+
+    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("file"), max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    valid_only = models.BooleanField(_("import only the valid rows"), default=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"row", "column", "field", "message"}], capped
+    error_count = models.PositiveIntegerField(default=0)
+    warnings = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
