@@ -6,6 +6,7 @@ from shequ.accounts import api as accounts_api
 from shequ.accounts.decorators import public
 from shequ.areas import api as areas_api
 from shequ.core import views as core_views
+from shequ.registry import views as registry_views
 
 api_v1 = [
     path("me/", accounts_api.Me.as_view(), name="me"),
@@ -25,6 +26,8 @@ urlpatterns = [
     path("i18n/catalog.js", public(JavaScriptCatalog.as_view()), name="js_catalog"),
     path("", include("shequ.accounts.urls")),
     path("areas/", include("shequ.areas.urls")),
+    path("registry/", include("shequ.registry.urls")),
+    path("h/<str:token>/", registry_views.scan, name="scan"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),
 ]

@@ -62,5 +62,7 @@ def test_public_views_are_only_the_intended_ones() -> None:
             "accounts/login/",
             "accounts/logout/",
             "api/schema/",
+            # a scanned household code: staff are sent on, anyone else sees the address only
+            "h/<str:token>/",
         ]
     )

@@ -23,16 +23,6 @@ PRECEDENCE = (
     Colour.VACANT,
 )
 
-# Bootstrap-friendly hex colours for the building map and the legend.
-HEX = {
-    Colour.CARE: "#d63384",
-    Colour.BUSINESS: "#fd7e14",
-    Colour.OFFICE: "#6f42c1",
-    Colour.NON_LOCAL: "#ffc107",
-    Colour.REGISTERED: "#198754",
-    Colour.VACANT: "#adb5bd",
-}
-
 
 def colour_of(house: House) -> Colour:
     residents = Resident.objects.filter(household__house=house, moved_out_on__isnull=True)

@@ -400,17 +400,23 @@ class ImportJob(RegisterModel):
     preview with each error → commit (all, or only the valid rows) → summary. The file is kept
     so that the commit reads exactly what was checked."""
 
-    area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        "areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     file = models.FileField(upload_to="imports/%Y/%m/")
     file_name = models.CharField(_("file"), max_length=200)
     sha256 = models.CharField(max_length=64, db_index=True)
-    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
     valid_only = models.BooleanField(_("import only the valid rows"), default=False)
     total_rows = models.PositiveIntegerField(default=0)
     valid_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # [{"row", "column", "field", "message"}], capped
+    errors = models.JSONField(
+        default=list, blank=True
+    )  # [{"row", "column", "field", "message"}], capped
     error_count = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
     summary = models.JSONField(default=dict, blank=True)

@@ -29,7 +29,11 @@ def _watch(page: Any) -> list[str]:
     # a request the browser itself abandons (navigating away while the favicon loads) is not a fault
     page.on(
         "requestfailed",
-        lambda r: None if "ERR_ABORTED" in (r.failure or "") else problems.append(f"failed request: {r.url} {r.failure}"),
+        lambda r: (
+            None
+            if "ERR_ABORTED" in (r.failure or "")
+            else problems.append(f"failed request: {r.url} {r.failure}")
+        ),
     )
     page.on(
         "response",

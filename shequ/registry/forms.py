@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shequ.core.forms import StyledForm
+from shequ.registry.models import CareTag, Colour, Gender, House, Relation, Residency
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ResidentSearchForm(StyledForm):
+    q = forms.CharField(label=_("Name, address, ID number or phone"), required=False, max_length=40)
+    residency = forms.ChoiceField(
+        label=_("Residency"), required=False, choices=[("", "—"), *Residency.choices]
+    )
+    colour = forms.ChoiceField(
+        label=_("Colour"), required=False, choices=[("", "—"), *Colour.choices]
+    )
+    age = forms.ChoiceField(
+        label=_("Age"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("0-17", "0–17"),
+            ("18-34", "18–34"),
+            ("35-59", "35–59"),
+            ("60-79", "60–79"),
+            ("80+", "80+"),
+        ],
+    )
+    tag = forms.ChoiceField(
+        label=_("Care tag"), required=False, choices=[("", "—"), *CareTag.choices]
+    )
+
+
+class ResidentForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    relation = forms.ChoiceField(
+        label=_("Relation to the head"), choices=Relation.choices, initial=Relation.CHILD
+    )
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"), choices=[("", _("from the ID number")), *Gender.choices], required=False
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=DATE,
+        help_text=_("Taken from the ID number when there is one."),
+    )
+    residency = forms.ChoiceField(label=_("Residency"), choices=Residency.choices)
+    ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, required=False)
+    workplace = forms.CharField(label=_("Workplace or school"), max_length=100, required=False)
+    is_party_member = forms.BooleanField(label=_("Party member"), required=False)
+    care_tags = forms.MultipleChoiceField(
+        label=_("Care tags"),
+        choices=CareTag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    on = forms.DateField(label=_("Moved in on"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, show_care: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not show_care:
+            del self.fields["care_tags"]
+
+
+class PhoneForm(StyledForm):
+    phone = forms.CharField(
+        label=_("New phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+
+
+class MoveOutForm(StyledForm):
+    on = forms.DateField(label=_("Moved out on"), required=False, widget=DATE)
+    note = forms.CharField(label=_("Reason or destination"), max_length=200, required=False)
+
+    def clean_on(self) -> Any:
+        day = self.cleaned_data.get("on")
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(_("is in the future"))
+        return day
+
+
+class VisitForm(StyledForm):
+    note = forms.CharField(
+        label=_("Visit note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RevealForm(StyledForm):
+    field = forms.ChoiceField(
+        choices=[("id_number", _("ID number")), ("phone", _("Phone"))], widget=forms.HiddenInput
+    )
+    reason = forms.CharField(label=_("Why do you need the full value?"), max_length=200)
+
+
+class MoveInForm(StyledForm):
+    house = forms.ModelChoiceField(label=_("Into house"), queryset=House.objects.none())
+    on = forms.DateField(label=_("Moved in on"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, houses: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["house"]
+        field.queryset = houses if houses is not None else House.objects.none()
