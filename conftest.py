@@ -52,3 +52,10 @@ def _fast_password_hashing(settings: Any) -> None:
 def _second_factor_off(settings: Any) -> None:
     """Personas log in with a password only; the second-factor tests turn it back on."""
     settings.SHEQU_OTP_REQUIRED_ROLES = []
+
+
+@pytest.fixture
+def register(tree: Tree) -> Any:
+    from shequ.registry.testing import build_register  # noqa: PLC0415
+
+    return build_register(tree)

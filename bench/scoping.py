@@ -60,6 +60,7 @@ def main() -> int:
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     if Area.objects.filter(level=Level.STREET).count() < args.scale:
         print(f"seeding {args.scale} streets …", flush=True)
         generate(scale=args.scale)

@@ -14,11 +14,15 @@ class FieldError:
     message: str | Promise
     # Where in a multi-record input (a GeoJSON feature, a spreadsheet row) the error is.
     location: str = ""
+    # A page that helps, e.g. the existing record a duplicate collides with.
+    link: str = ""
 
     def as_dict(self) -> dict[str, str]:
         data = {"field": self.field, "message": str(self.message)}
         if self.location:
             data["location"] = self.location
+        if self.link:
+            data["link"] = self.link
         return data
 
 

@@ -17,10 +17,10 @@ from shequ.registry.personal import ID_NUMBER, PHONE, reveal
 from shequ.registry.selectors import household_members_on
 from shequ.registry.services import (
     ResidentData,
+    house_update,
     household_create,
     household_move_in,
     household_move_out,
-    house_update,
     resident_add,
     resident_move_in,
     resident_move_out,
@@ -49,7 +49,9 @@ def test_birth_date_and_gender_come_from_the_id_number(register: Register) -> No
 
 
 def test_no_clear_personal_data_in_the_audit_log(register: Register) -> None:
-    everything = json.dumps(list(AuditRecord.objects.values("changes", "object_repr", "reason")), ensure_ascii=False)
+    everything = json.dumps(
+        list(AuditRecord.objects.values("changes", "object_repr", "reason")), ensure_ascii=False
+    )
     for secret in (ZHANG_ID, LI_ID, "13812345678", "65551234"):
         assert secret not in everything
     assert "138****5678" in everything
@@ -57,35 +59,62 @@ def test_no_clear_personal_data_in_the_audit_log(register: Register) -> None:
 
 def test_one_person_one_record(register: Register) -> None:
     with pytest.raises(ServiceError) as caught:
-        resident_add(actor=SYSTEM, household=register.other_household,
-                     data=ResidentData(name="张伟东", id_number=ZHANG_ID.lower().replace("x", "X")))
+        resident_add(
+            actor=SYSTEM,
+            household=register.other_household,
+            data=ResidentData(name="张伟东", id_number=ZHANG_ID.lower().replace("x", "X")),
+        )
     error = caught.value.errors[0]
     assert error.field == "id_number"
     assert "张伟东" in str(error.message)
     assert error.link == f"/registry/residents/{register.zhang.pk}/"
 
 
-@pytest.mark.parametrize(("data", "fields"), [
-    (ResidentData(name=""), {"name"}),
-    (ResidentData(name="甲", id_number="530114198005171234"), {"id_number"}),
-    (ResidentData(name="乙", phone="12345"), {"phone"}),
-    (ResidentData(name="丙", residency="martian"), {"residency"}),
-    (ResidentData(name="丁", care_tags=("rich",)), {"care_tags"}),
-    (ResidentData(name="戊" * 51), {"name"}),
-    (ResidentData(name="己", id_number=valid_test_id_number("530114", dt.date(1990, 1, 1), 3), birth_date=dt.date(1991, 1, 1)), {"birth_date"}),
-])
-def test_bad_resident_data_names_the_field_and_saves_nothing(register: Register, data: ResidentData, fields: set[str]) -> None:
-    before = (Resident.objects.count(), Stay.objects.count(), AuditRecord.objects.count(), list(RegisterStat.objects.values_list("count", flat=True)))
+@pytest.mark.parametrize(
+    ("data", "fields"),
+    [
+        (ResidentData(name=""), {"name"}),
+        (ResidentData(name="甲", id_number="530114198005171234"), {"id_number"}),
+        (ResidentData(name="乙", phone="12345"), {"phone"}),
+        (ResidentData(name="丙", residency="martian"), {"residency"}),
+        (ResidentData(name="丁", care_tags=("rich",)), {"care_tags"}),
+        (ResidentData(name="戊" * 51), {"name"}),
+        (
+            ResidentData(
+                name="己",
+                id_number=valid_test_id_number("530114", dt.date(1990, 1, 1), 3),
+                birth_date=dt.date(1991, 1, 1),
+            ),
+            {"birth_date"},
+        ),
+    ],
+)
+def test_bad_resident_data_names_the_field_and_saves_nothing(
+    register: Register, data: ResidentData, fields: set[str]
+) -> None:
+    before = (
+        Resident.objects.count(),
+        Stay.objects.count(),
+        AuditRecord.objects.count(),
+        list(RegisterStat.objects.values_list("count", flat=True)),
+    )
     with pytest.raises(ServiceError) as caught:
         resident_add(actor=SYSTEM, household=register.household, data=data)
     assert {e.field for e in caught.value.errors} == fields
-    after = (Resident.objects.count(), Stay.objects.count(), AuditRecord.objects.count(), list(RegisterStat.objects.values_list("count", flat=True)))
+    after = (
+        Resident.objects.count(),
+        Stay.objects.count(),
+        AuditRecord.objects.count(),
+        list(RegisterStat.objects.values_list("count", flat=True)),
+    )
     assert after == before
 
 
 def test_unknown_region_is_only_a_warning(register: Register) -> None:
     odd = valid_test_id_number("990000", dt.date(1975, 7, 7), 5)
-    resident = resident_add(actor=SYSTEM, household=register.household, data=ResidentData(name="远客", id_number=odd))
+    resident = resident_add(
+        actor=SYSTEM, household=register.household, data=ResidentData(name="远客", id_number=odd)
+    )
     assert resident.birth_date == dt.date(1975, 7, 7)
 
 
@@ -102,7 +131,12 @@ def test_colours_follow_the_precedence(register: Register, tree: Tree) -> None:
     house_update(actor=SYSTEM, house=register.empty_house, use="business")
     register.empty_house.refresh_from_db()
     assert register.empty_house.colour == Colour.BUSINESS
-    unit_add(actor=SYSTEM, house=register.other_house, name="七彩便利店", credit_code="91110000600037341L")
+    unit_add(
+        actor=SYSTEM,
+        house=register.other_house,
+        name="七彩便利店",
+        credit_code="91110000600037341L",
+    )
     register.other_house.refresh_from_db()
     assert register.other_house.colour == Colour.BUSINESS
 
@@ -122,11 +156,23 @@ def test_counts_per_area(register: Register, tree: Tree) -> None:
 
 def test_moves_are_history_and_the_past_can_be_shown(register: Register) -> None:
     resident_move_out(actor=SYSTEM, resident=register.li, on=dt.date(2024, 3, 1), note="工作调动")
-    assert [s.resident.name for s in household_members_on(register.household, dt.date(2024, 2, 1))] == ["张伟东", "李娜"]
-    assert [s.resident.name for s in household_members_on(register.household, dt.date(2024, 3, 2))] == ["张伟东"]
-    resident_move_in(actor=SYSTEM, resident=register.li, household=register.household, relation="spouse", on=dt.date(2025, 1, 1))
+    assert [
+        s.resident.name for s in household_members_on(register.household, dt.date(2024, 2, 1))
+    ] == ["张伟东", "李娜"]
+    assert [
+        s.resident.name for s in household_members_on(register.household, dt.date(2024, 3, 2))
+    ] == ["张伟东"]
+    resident_move_in(
+        actor=SYSTEM,
+        resident=register.li,
+        household=register.household,
+        relation="spouse",
+        on=dt.date(2025, 1, 1),
+    )
     assert Stay.objects.filter(resident=register.li).count() == 2
-    assert [s.resident.name for s in household_members_on(register.household, dt.date(2024, 6, 1))] == ["张伟东"]
+    assert [
+        s.resident.name for s in household_members_on(register.household, dt.date(2024, 6, 1))
+    ] == ["张伟东"]
     assert len(household_members_on(register.household, dt.date(2025, 2, 1))) == 2
 
 
@@ -135,7 +181,12 @@ def test_household_moves_out_and_back_in(register: Register, tree: Tree) -> None
     assert stats.counts_for(tree.grid_a.area_path)[("residents", "")] == 0
     register.house.refresh_from_db()
     assert register.house.colour == Colour.VACANT
-    household_move_in(actor=SYSTEM, household=register.household, house=register.empty_house, on=dt.date(2024, 2, 1))
+    household_move_in(
+        actor=SYSTEM,
+        household=register.household,
+        house=register.empty_house,
+        on=dt.date(2024, 2, 1),
+    )
     assert stats.counts_for(tree.grid_a.area_path)[("residents", "")] == 2
     assert HouseholdStay.objects.filter(household=register.household).count() == 2
     register.empty_house.refresh_from_db()
@@ -143,7 +194,9 @@ def test_household_moves_out_and_back_in(register: Register, tree: Tree) -> None
 
 
 def test_moving_between_grids_moves_the_counts(register: Register, tree: Tree) -> None:
-    resident_move_in(actor=SYSTEM, resident=register.wang, household=register.household, relation="tenant")
+    resident_move_in(
+        actor=SYSTEM, resident=register.wang, household=register.household, relation="tenant"
+    )
     assert stats.counts_for(tree.grid_a.area_path)[("residents", "")] == 3
     assert stats.counts_for(tree.grid_b.area_path)[("residents", "")] == 0
     assert stats.counts_for(tree.community_a.area_path)[("residents", "")] == 3
@@ -152,32 +205,56 @@ def test_moving_between_grids_moves_the_counts(register: Register, tree: Tree) -
 
 
 def test_rebuild_equals_incremental(register: Register) -> None:
-    resident_update(actor=SYSTEM, resident=register.zhang, care_tags=["living_alone"], residency="non_local")
+    resident_update(
+        actor=SYSTEM, resident=register.zhang, care_tags=["living_alone"], residency="non_local"
+    )
     resident_move_out(actor=SYSTEM, resident=register.li)
     other = household_create(actor=SYSTEM, house=register.empty_house)
-    resident_add(actor=SYSTEM, household=other, data=ResidentData(name="赵小", birth_date=dt.date(2015, 1, 1)))
+    resident_add(
+        actor=SYSTEM,
+        household=other,
+        data=ResidentData(name="赵小", birth_date=dt.date(2015, 1, 1)),
+    )
     household_move_out(actor=SYSTEM, household=register.other_household)
-    incremental = sorted((s.area_path, s.measure, s.key, s.count) for s in RegisterStat.objects.all() if s.count)
+    incremental = sorted(
+        (s.area_path, s.measure, s.key, s.count) for s in RegisterStat.objects.all() if s.count
+    )
     stats.rebuild()
-    rebuilt = sorted((s.area_path, s.measure, s.key, s.count) for s in RegisterStat.objects.all() if s.count)
+    rebuilt = sorted(
+        (s.area_path, s.measure, s.key, s.count) for s in RegisterStat.objects.all() if s.count
+    )
     assert rebuilt == incremental
 
 
 def test_scope_limits_every_write(register: Register, personas: Personas) -> None:
     with pytest.raises(NotAllowed):
-        resident_update(actor=personas.other_grid_worker, resident=register.zhang, phone="13911112222")
+        resident_update(
+            actor=personas.other_grid_worker, resident=register.zhang, phone="13911112222"
+        )
     with pytest.raises(NotAllowed):
         resident_update(actor=personas.dispatcher, resident=register.zhang, phone="13911112222")
     resident_update(actor=personas.grid_worker, resident=register.zhang, phone="13911112222")
 
 
-def test_reveal_needs_permission_and_reason_and_is_audited(register: Register, personas: Personas) -> None:
+def test_reveal_needs_permission_and_reason_and_is_audited(
+    register: Register, personas: Personas
+) -> None:
     with pytest.raises(NotAllowed):
-        reveal(actor=personas.dispatcher, obj=register.zhang, field="id_number", reason="核实身份信息")
+        reveal(
+            actor=personas.dispatcher, obj=register.zhang, field="id_number", reason="核实身份信息"
+        )
     with pytest.raises(ServiceError) as caught:
         reveal(actor=personas.grid_worker, obj=register.zhang, field="id_number", reason=" ")
     assert caught.value.errors[0].field == "reason"
-    assert reveal(actor=personas.grid_worker, obj=register.zhang, field="id_number", reason="上门核实身份信息") == ZHANG_ID
+    assert (
+        reveal(
+            actor=personas.grid_worker,
+            obj=register.zhang,
+            field="id_number",
+            reason="上门核实身份信息",
+        )
+        == ZHANG_ID
+    )
     record = AuditRecord.objects.filter(action="read", object_id=str(register.zhang.pk)).get()
     assert record.reason == "上门核实身份信息"
     assert record.actor == personas.grid_worker
