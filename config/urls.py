@@ -6,6 +6,7 @@ from shequ.accounts import api as accounts_api
 from shequ.accounts.decorators import public
 from shequ.areas import api as areas_api
 from shequ.core import views as core_views
+from shequ.registry import api as registry_api
 from shequ.registry import views as registry_views
 
 api_v1 = [
@@ -16,6 +17,23 @@ api_v1 = [
     path("areas/<int:pk>/staff/", areas_api.AreaStaff.as_view(), name="area_staff"),
     path("departments/", areas_api.DepartmentList.as_view(), name="departments"),
     path("organizations/", areas_api.OrganizationList.as_view(), name="organizations"),
+    path("residents/", registry_api.ResidentList.as_view(), name="residents"),
+    path("residents/<int:pk>/", registry_api.ResidentDetail.as_view(), name="resident"),
+    path("residents/<int:pk>/phone/", registry_api.ResidentPhone.as_view(), name="resident_phone"),
+    path(
+        "residents/<int:pk>/move-out/",
+        registry_api.ResidentMoveOut.as_view(),
+        name="resident_move_out",
+    ),
+    path(
+        "residents/<int:pk>/reveal/", registry_api.ResidentReveal.as_view(), name="resident_reveal"
+    ),
+    path("households/<int:pk>/", registry_api.HouseholdDetail.as_view(), name="household"),
+    path(
+        "households/<int:pk>/members/",
+        registry_api.HouseholdMemberNew.as_view(),
+        name="household_member_new",
+    ),
 ]
 
 urlpatterns = [
