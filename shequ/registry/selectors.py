@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from shequ.accounts.roles import Perm
@@ -19,6 +19,7 @@ from shequ.registry.models import (
     House,
     Household,
     NameGram,
+    Relation,
     Resident,
     ResidentCare,
     Stay,
@@ -170,7 +171,8 @@ def household_house_on(household: Household, day: dt.date) -> House | None:
 
 
 def current_members(household: Household) -> list[Resident]:
-    return list(household.members.filter(moved_out_on__isnull=True).order_by("-relation", "pk"))
+    head_first = Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1))
+    return list(household.members.filter(moved_out_on__isnull=True).order_by(head_first, "pk"))
 
 
 def building_grid(building: Building) -> list[tuple[int, list[list[House]]]]:

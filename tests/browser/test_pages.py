@@ -91,3 +91,34 @@ def test_login_page_in_both_languages(browser: Any, live_server: Any) -> None:
     assert page.locator("#login-submit").inner_text() == "Log in"
     assert problems == []
     context.close()
+
+
+def test_grid_worker_changes_a_phone_from_a_scan_on_a_small_phone(
+    browser: Any, live_server: Any
+) -> None:
+    from shequ.registry.codes import household_path  # noqa: PLC0415
+    from shequ.registry.testing import build_register  # noqa: PLC0415
+
+    tree = build_tree()
+    build_personas(tree)
+    register = build_register(tree)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = context.new_page()
+    problems = _watch(page)
+    _login(page, live_server.url, "worker_a")
+    page.goto(f"{live_server.url}{household_path(register.household)}")  # the scan
+    page.wait_for_url(f"{live_server.url}/registry/households/{register.household.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    member = page.locator("li.list-group-item", has_text="李娜")
+    member.locator("summary", has_text="修改电话").click()  # tap 1
+    member.locator("input[name=phone]").fill("13766667777")
+    member.locator("button", has_text="保存").click()  # tap 2
+    page.wait_for_load_state("networkidle")
+    assert "137****7777" in page.locator("li.list-group-item", has_text="李娜").first.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "household-360.png"), full_page=True)
+    page.goto(f"{live_server.url}/registry/buildings/{register.building.pk}/")
+    assert page.locator("a.house-cell").count() == 2
+    page.screenshot(path=str(SHOTS / "building-360.png"), full_page=True)
+    assert problems == []
+    context.close()
