@@ -21,7 +21,7 @@ from shequ.areas.models import Area, Department, Organization
 from shequ.core.actors import SYSTEM
 from shequ.core.models import AuditRecord
 from shequ.core.testing import PASSWORD, Personas, Tree
-from shequ.registry.models import Household, Resident, Stay, Visit
+from shequ.registry.models import Building, Household, Resident, Stay, Visit
 from shequ.registry.services import household_move_out
 from tests.test_access_rules import _walk
 
@@ -256,6 +256,30 @@ ENDPOINTS = [
         scoped_out={"other_grid_worker"},
     ),
     Endpoint(
+        "registry:resident_edit",
+        lambda t, p: reverse("registry:resident_edit", args=[t.reg.zhang.pk]),
+        ok(REGISTER_KEEPERS_OF_GRID_A, 302),
+        method="post",
+        data=lambda t, p: {"relation": "head", "residency": "non_local"},
+        scoped_out={"other_grid_worker"},
+    ),
+    Endpoint(
+        "registry:building_head",
+        lambda t, p: reverse("registry:building_head", args=[t.reg.building.pk]),
+        ok(REGISTER_KEEPERS_OF_GRID_A, 302),
+        method="post",
+        data=lambda t, p: {"head": t.reg.zhang.pk},
+        scoped_out={"other_grid_worker"},
+    ),
+    Endpoint(
+        "registry:party_center",
+        lambda t, p: reverse("registry:party_center", args=[t.reg.household.pk]),
+        ok(REGISTER_KEEPERS_OF_GRID_A, 302),
+        method="post",
+        data=lambda t, p: {"value": "1"},
+        scoped_out={"other_grid_worker"},
+    ),
+    Endpoint(
         "registry:building",
         lambda t, p: reverse("registry:building", args=[t.reg.building.pk]),
         ok(REGISTER_VIEWERS_OF_GRID_A),
@@ -441,7 +465,9 @@ def _state() -> tuple[Any, ...]:
         sorted(Organization.objects.values_list("id", "name")),
         AuditRecord.objects.count(),
         sorted(Resident.objects.values_list("id", "phone_bidx", "moved_out_on", "household_id")),
-        sorted(Household.objects.values_list("id", "house_id", "code_nonce")),
+        sorted(Household.objects.values_list("id", "house_id", "code_nonce", "is_party_center")),
+        sorted(Resident.objects.values_list("id", "residency", "relation")),
+        sorted(Building.objects.values_list("id", "head_id")),
         Visit.objects.count(),
         Stay.objects.count(),
     )

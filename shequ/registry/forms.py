@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import StyledForm
-from shequ.registry.models import CareTag, Colour, Gender, House, Relation, Residency
+from shequ.registry.models import CareTag, Colour, Gender, House, Relation, Residency, Resident
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -122,3 +122,33 @@ class MoveInForm(StyledForm):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["house"]
         field.queryset = houses if houses is not None else House.objects.none()
+
+
+class ResidentEditForm(StyledForm):
+    relation = forms.ChoiceField(label=_("Relation to the head"), choices=Relation.choices)
+    residency = forms.ChoiceField(label=_("Residency"), choices=Residency.choices)
+    ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, required=False)
+    workplace = forms.CharField(label=_("Workplace or school"), max_length=100, required=False)
+    is_party_member = forms.BooleanField(label=_("Party member"), required=False)
+    care_tags = forms.MultipleChoiceField(
+        label=_("Care tags"),
+        choices=CareTag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, show_care: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not show_care:
+            del self.fields["care_tags"]
+
+
+class BuildingHeadForm(StyledForm):
+    head = forms.ModelChoiceField(
+        label=_("Building head"), queryset=Resident.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, residents: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["head"]
+        field.queryset = residents

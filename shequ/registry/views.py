@@ -26,9 +26,11 @@ from shequ.registry import selectors, stats
 from shequ.registry.codes import household_from_token, household_token, qr_svg
 from shequ.registry.colours import PRECEDENCE
 from shequ.registry.forms import (
+    BuildingHeadForm,
     MoveInForm,
     MoveOutForm,
     PhoneForm,
+    ResidentEditForm,
     ResidentForm,
     ResidentSearchForm,
     RevealForm,
@@ -38,10 +40,12 @@ from shequ.registry.models import Building, CareTag, Colour, House, Household, R
 from shequ.registry.personal import reveal
 from shequ.registry.services import (
     ResidentData,
+    building_set_head,
     clean_resident,
     household_code_renew,
     household_move_in,
     household_move_out,
+    household_update,
     resident_add,
     resident_move_out,
     resident_update,
@@ -212,6 +216,19 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reveal_phone": RevealForm(initial={"field": "phone"}, auto_id="id_reveal_phone_%s"),
             "phone_form": PhoneForm(),
             "move_form": MoveOutForm(),
+            "edit_form": ResidentEditForm(
+                show_care=show_care,
+                initial={
+                    "relation": resident.relation,
+                    "residency": resident.residency,
+                    "ethnicity": resident.ethnicity,
+                    "workplace": resident.workplace,
+                    "is_party_member": resident.is_party_member,
+                    "care_tags": selectors.care_tags_by_resident([resident.pk]).get(resident.pk, [])
+                    if show_care
+                    else [],
+                },
+            ),
         },
     )
 
@@ -324,6 +341,9 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "entrances": range(1, building.entrances + 1),
             "legend": _legend(),
             "can_edit": scope_of(request.user).allows(Perm.REGISTER_EDIT, building.area_path),
+            "head_form": BuildingHeadForm(
+                residents=_building_residents(building), initial={"head": building.head_id}
+            ),
         },
     )
 
@@ -549,3 +569,53 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
             "place": f"{house.building} {house.entrance}单元 {house.room}" if house else "",
         },
     )
+
+
+@requires(Perm.REGISTER_EDIT)
+@require_POST
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = selectors.access_resident(request.user, pk, Perm.REGISTER_EDIT)
+    form = ResidentEditForm(
+        request.POST, show_care=selectors.may_see_care(request.user, resident.area_path)
+    )
+    if form.is_valid():
+        try:
+            resident_update(actor=request.user, resident=resident, **form.cleaned_data)
+        except ServiceError as exc:
+            _flash(request, exc)
+        else:
+            messages.success(request, _("Details of %(name)s saved.") % {"name": resident.name})
+    else:
+        _flash_form(request, form)
+    return redirect("registry:resident", pk=resident.pk)
+
+
+def _building_residents(building: Building) -> Any:
+    return Resident.objects.filter(
+        household__house__building=building, moved_out_on__isnull=True
+    ).order_by("name")
+
+
+@requires(Perm.REGISTER_EDIT)
+@require_POST
+def building_head(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the elected building head (楼栋长) — one of the building's residents."""
+    building = selectors.access_building(request.user, pk, Perm.REGISTER_EDIT)
+    form = BuildingHeadForm(request.POST, residents=_building_residents(building))
+    if form.is_valid():
+        building_set_head(actor=request.user, building=building, resident=form.cleaned_data["head"])
+        messages.success(request, _("Building head saved."))
+    else:
+        _flash_form(request, form)
+    return redirect("registry:building", pk=building.pk)
+
+
+@requires(Perm.REGISTER_EDIT)
+@require_POST
+def household_party_center(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark or unmark a party-member central household (党员中心户)."""
+    household = selectors.access_household(request.user, pk, Perm.REGISTER_EDIT)
+    household_update(
+        actor=request.user, household=household, is_party_center=request.POST.get("value") == "1"
+    )
+    return redirect("registry:household", pk=household.pk)
