@@ -24,6 +24,7 @@ from shequ.areas.services import (
     department_create,
     organization_create,
 )
+from shequ.core.actions import submit
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import ServiceError
 
@@ -173,16 +174,12 @@ def area_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 def department_new(request: HttpRequest, pk: int) -> HttpResponse:
     area = selectors.access_area(request.user, pk, Perm.AREA_MANAGE)
-    form = DepartmentForm(request.POST)
-    if form.is_valid():
-        try:
-            department_create(actor=request.user, area=area, **form.cleaned_data)
-        except ServiceError as exc:
-            _flash_errors(request, exc)
-        else:
-            messages.success(request, _("Department added."))
-    else:
-        _flash_form_errors(request, form)
+    submit(
+        request,
+        DepartmentForm(request.POST),
+        lambda data: department_create(actor=request.user, area=area, **data),
+        _("Department added."),
+    )
     return redirect("areas:detail", pk=area.pk)
 
 
@@ -190,26 +187,10 @@ def department_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def organization_new(request: HttpRequest, pk: int) -> HttpResponse:
     area = selectors.access_area(request.user, pk, Perm.AREA_MANAGE)
-    form = OrganizationForm(request.POST)
-    if form.is_valid():
-        try:
-            organization_create(actor=request.user, area=area, **form.cleaned_data)
-        except ServiceError as exc:
-            _flash_errors(request, exc)
-        else:
-            messages.success(request, _("Organization added."))
-    else:
-        _flash_form_errors(request, form)
+    submit(
+        request,
+        OrganizationForm(request.POST),
+        lambda data: organization_create(actor=request.user, area=area, **data),
+        _("Organization added."),
+    )
     return redirect("areas:detail", pk=area.pk)
-
-
-def _flash_errors(request: HttpRequest, exc: ServiceError) -> None:
-    for error in exc.errors:
-        messages.error(request, f"{error.field}: {error.message}")
-
-
-def _flash_form_errors(request: HttpRequest, form: DepartmentForm | OrganizationForm) -> None:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}")

@@ -19,6 +19,7 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.areas.models import Area, Level
 from shequ.areas.selectors import access_area, breadcrumbs, top_areas
+from shequ.core.actions import submit
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import NotAllowed, ServiceError
 from shequ.core.forms import add_service_errors
@@ -263,14 +264,13 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def resident_phone(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.access_resident(request.user, pk, Perm.REGISTER_EDIT)
-    form = PhoneForm(request.POST)
-    if form.is_valid():
-        try:
-            resident_update(actor=request.user, resident=resident, phone=form.cleaned_data["phone"])
-        except ServiceError as exc:
-            _flash(request, exc)
-        else:
-            messages.success(request, _("Phone of %(name)s changed.") % {"name": resident.name})
+    submit(
+        request,
+        PhoneForm(request.POST),
+        lambda data: resident_update(actor=request.user, resident=resident, phone=data["phone"]),
+        _("Phone of %(name)s changed.") % {"name": resident.name},
+        _field_label,
+    )
     return _back(request, resident)
 
 
@@ -278,21 +278,15 @@ def resident_phone(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def resident_move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.access_resident(request.user, pk, Perm.REGISTER_EDIT)
-    form = MoveOutForm(request.POST)
-    if form.is_valid():
-        try:
-            resident_move_out(
-                actor=request.user,
-                resident=resident,
-                on=form.cleaned_data["on"],
-                note=form.cleaned_data["note"],
-            )
-        except ServiceError as exc:
-            _flash(request, exc)
-        else:
-            messages.success(request, _("%(name)s has moved out.") % {"name": resident.name})
-    else:
-        _flash_form(request, form)
+    submit(
+        request,
+        MoveOutForm(request.POST),
+        lambda data: resident_move_out(
+            actor=request.user, resident=resident, on=data["on"], note=data["note"]
+        ),
+        _("%(name)s has moved out.") % {"name": resident.name},
+        _field_label,
+    )
     return _back(request, resident)
 
 
@@ -304,18 +298,6 @@ def _back(request: HttpRequest, resident: Any) -> HttpResponse:
     if resident.household_id:
         return redirect("registry:household", pk=resident.household_id)
     return redirect("registry:resident", pk=resident.pk)
-
-
-def _flash(request: HttpRequest, exc: ServiceError) -> None:
-    for error in exc.errors:
-        messages.error(request, f"{_field_label(error.field)}: {error.message}")
-
-
-def _flash_form(request: HttpRequest, form: Any) -> None:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}")
 
 
 def _field_label(name: str) -> str:
@@ -475,21 +457,14 @@ def _houses_for(request: HttpRequest, household: Any) -> Any:
 @require_POST
 def household_move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.access_household(request.user, pk, Perm.REGISTER_EDIT)
-    form = MoveOutForm(request.POST)
-    if form.is_valid():
-        try:
-            household_move_out(
-                actor=request.user,
-                household=household,
-                on=form.cleaned_data["on"],
-                note=form.cleaned_data["note"],
-            )
-        except ServiceError as exc:
-            _flash(request, exc)
-        else:
-            messages.success(request, _("The household has moved out."))
-    else:
-        _flash_form(request, form)
+    submit(
+        request,
+        MoveOutForm(request.POST),
+        lambda data: household_move_out(
+            actor=request.user, household=household, on=data["on"], note=data["note"]
+        ),
+        _("The household has moved out."),
+    )
     return redirect("registry:household", pk=household.pk)
 
 
@@ -497,21 +472,14 @@ def household_move_out_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def household_move_in_view(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.access_household(request.user, pk, Perm.REGISTER_EDIT)
-    form = MoveInForm(request.POST, houses=_houses_for(request, household))
-    if form.is_valid():
-        try:
-            household_move_in(
-                actor=request.user,
-                household=household,
-                house=form.cleaned_data["house"],
-                on=form.cleaned_data["on"],
-            )
-        except ServiceError as exc:
-            _flash(request, exc)
-        else:
-            messages.success(request, _("The household has moved in."))
-    else:
-        _flash_form(request, form)
+    submit(
+        request,
+        MoveInForm(request.POST, houses=_houses_for(request, household)),
+        lambda data: household_move_in(
+            actor=request.user, household=household, house=data["house"], on=data["on"]
+        ),
+        _("The household has moved in."),
+    )
     return redirect("registry:household", pk=household.pk)
 
 
@@ -519,16 +487,12 @@ def household_move_in_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def visit_new(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.access_household(request.user, pk, Perm.REGISTER_EDIT)
-    form = VisitForm(request.POST)
-    if form.is_valid():
-        try:
-            visit_add(actor=request.user, household=household, note=form.cleaned_data["note"])
-        except ServiceError as exc:
-            _flash(request, exc)
-        else:
-            messages.success(request, _("Visit recorded."))
-    else:
-        _flash_form(request, form)
+    submit(
+        request,
+        VisitForm(request.POST),
+        lambda data: visit_add(actor=request.user, household=household, note=data["note"]),
+        _("Visit recorded."),
+    )
     return redirect("registry:household", pk=household.pk)
 
 
@@ -575,18 +539,15 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.access_resident(request.user, pk, Perm.REGISTER_EDIT)
-    form = ResidentEditForm(
-        request.POST, show_care=selectors.may_see_care(request.user, resident.area_path)
+    submit(
+        request,
+        ResidentEditForm(
+            request.POST, show_care=selectors.may_see_care(request.user, resident.area_path)
+        ),
+        lambda data: resident_update(actor=request.user, resident=resident, **data),
+        _("Details of %(name)s saved.") % {"name": resident.name},
+        _field_label,
     )
-    if form.is_valid():
-        try:
-            resident_update(actor=request.user, resident=resident, **form.cleaned_data)
-        except ServiceError as exc:
-            _flash(request, exc)
-        else:
-            messages.success(request, _("Details of %(name)s saved.") % {"name": resident.name})
-    else:
-        _flash_form(request, form)
     return redirect("registry:resident", pk=resident.pk)
 
 
@@ -601,12 +562,14 @@ def _building_residents(building: Building) -> Any:
 def building_head(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark the elected building head (楼栋长) — one of the building's residents."""
     building = selectors.access_building(request.user, pk, Perm.REGISTER_EDIT)
-    form = BuildingHeadForm(request.POST, residents=_building_residents(building))
-    if form.is_valid():
-        building_set_head(actor=request.user, building=building, resident=form.cleaned_data["head"])
-        messages.success(request, _("Building head saved."))
-    else:
-        _flash_form(request, form)
+    submit(
+        request,
+        BuildingHeadForm(request.POST, residents=_building_residents(building)),
+        lambda data: building_set_head(
+            actor=request.user, building=building, resident=data["head"]
+        ),
+        _("Building head saved."),
+    )
     return redirect("registry:building", pk=building.pk)
 
 
