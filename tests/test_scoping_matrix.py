@@ -21,7 +21,7 @@ from shequ.areas.models import Area, Department, Organization
 from shequ.core.actors import SYSTEM
 from shequ.core.models import AuditRecord
 from shequ.core.testing import PASSWORD, Personas, Tree
-from shequ.registry.models import Building, Household, Resident, Stay, Visit
+from shequ.registry.models import Building, House, Household, Resident, Stay, Unit, Visit
 from shequ.registry.services import household_move_out
 from tests.test_access_rules import _walk
 
@@ -468,6 +468,8 @@ def _state() -> tuple[Any, ...]:
         sorted(Household.objects.values_list("id", "house_id", "code_nonce", "is_party_center")),
         sorted(Resident.objects.values_list("id", "residency", "relation")),
         sorted(Building.objects.values_list("id", "head_id")),
+        sorted(House.objects.values_list("id", "room", "colour")),
+        Unit.objects.count(),
         Visit.objects.count(),
         Stay.objects.count(),
     )

@@ -7,7 +7,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shequ.core.forms import StyledForm
-from shequ.registry.models import CareTag, Colour, Gender, House, Relation, Residency, Resident
+from shequ.registry.models import (
+    CareTag,
+    Colour,
+    Gender,
+    House,
+    HouseUse,
+    PropertyRight,
+    Relation,
+    Residency,
+    Resident,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -152,3 +162,36 @@ class BuildingHeadForm(StyledForm):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["head"]
         field.queryset = residents
+
+
+class BuildingForm(StyledForm):
+    estate = forms.CharField(label=_("Estate"), max_length=100, required=False)
+    number = forms.CharField(label=_("Building number"), max_length=20)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    floors = forms.IntegerField(label=_("Floors"), min_value=1, max_value=200)
+    entrances = forms.IntegerField(label=_("Entrances"), min_value=1, max_value=50, initial=1)
+
+
+class HouseForm(StyledForm):
+    entrance = forms.IntegerField(label=_("Entrance"), min_value=1, max_value=50, initial=1)
+    floor = forms.IntegerField(label=_("Floor"), min_value=-5, max_value=200)
+    room = forms.CharField(label=_("Room"), max_length=10)
+    use = forms.ChoiceField(label=_("Use"), choices=HouseUse.choices)
+    floor_area = forms.DecimalField(
+        label=_("Floor area (m²)"), max_digits=8, decimal_places=2, required=False
+    )
+    property_right = forms.ChoiceField(
+        label=_("Property right"), choices=[("", "—"), *PropertyRight.choices], required=False
+    )
+
+
+class UnitForm(StyledForm):
+    name = forms.CharField(label=_("Unit or shop name"), max_length=150)
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"), max_length=30, required=False
+    )
+    contact = forms.CharField(label=_("Contact person"), max_length=50, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    is_business = forms.BooleanField(
+        label=_("Business premises (uncheck for an office)"), required=False, initial=True
+    )

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,7 +28,9 @@ from shequ.registry import selectors, stats
 from shequ.registry.codes import household_from_token, household_token, qr_svg
 from shequ.registry.colours import PRECEDENCE
 from shequ.registry.forms import (
+    BuildingForm,
     BuildingHeadForm,
+    HouseForm,
     MoveInForm,
     MoveOutForm,
     PhoneForm,
@@ -35,21 +38,26 @@ from shequ.registry.forms import (
     ResidentForm,
     ResidentSearchForm,
     RevealForm,
+    UnitForm,
     VisitForm,
 )
 from shequ.registry.models import Building, CareTag, Colour, House, Household, Residency, Resident
 from shequ.registry.personal import reveal
 from shequ.registry.services import (
     ResidentData,
+    building_create,
     building_set_head,
     clean_resident,
+    house_create,
     household_code_renew,
+    household_create,
     household_move_in,
     household_move_out,
     household_update,
     resident_add,
     resident_move_out,
     resident_update,
+    unit_add,
     visit_add,
 )
 
@@ -133,6 +141,10 @@ def register_home(request: HttpRequest) -> HttpResponse:
             "buildings": buildings,
             "form": ResidentSearchForm(),
             "can_import": scope_of(request.user).allows(Perm.REGISTER_IMPORT, area.area_path),
+            "building_form": BuildingForm()
+            if area.level >= Level.GRID
+            and scope_of(request.user).allows(Perm.REGISTER_EDIT, area.area_path)
+            else None,
         },
     )
 
@@ -326,6 +338,7 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "head_form": BuildingHeadForm(
                 residents=_building_residents(building), initial={"head": building.head_id}
             ),
+            "house_form": HouseForm(),
         },
     )
 
@@ -360,6 +373,8 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-valid_to"),
             "units": selectors.units_in(house),
             "colour": Colour(house.colour),
+            "can_edit": scope_of(request.user).allows(Perm.REGISTER_EDIT, house.area_path),
+            "unit_form": UnitForm(),
         },
     )
 
@@ -582,3 +597,53 @@ def household_party_center(request: HttpRequest, pk: int) -> HttpResponse:
         actor=request.user, household=household, is_party_center=request.POST.get("value") == "1"
     )
     return redirect("registry:household", pk=household.pk)
+
+
+@requires(Perm.REGISTER_EDIT)
+@require_POST
+def building_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A building in a grid or subgrid (pk is the area's)."""
+    area = access_area(request.user, pk, Perm.REGISTER_EDIT)
+    submit(
+        request,
+        BuildingForm(request.POST),
+        lambda data: building_create(actor=request.user, area=area, **data),
+        _("Building added."),
+    )
+    return redirect(f"{reverse('registry:home')}?area={area.pk}")
+
+
+@requires(Perm.REGISTER_EDIT)
+@require_POST
+def house_new(request: HttpRequest, pk: int) -> HttpResponse:
+    building = selectors.access_building(request.user, pk, Perm.REGISTER_EDIT)
+    submit(
+        request,
+        HouseForm(request.POST),
+        lambda data: house_create(actor=request.user, building=building, **data),
+        _("House added."),
+    )
+    return redirect("registry:building", pk=building.pk)
+
+
+@requires(Perm.REGISTER_EDIT)
+@require_POST
+def household_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new household moves into a house (pk is the house's); its members are added next."""
+    house = selectors.access_house(request.user, pk, Perm.REGISTER_EDIT)
+    household = household_create(actor=request.user, house=house)
+    messages.success(request, _("New household registered: add its members."))
+    return redirect("registry:household", pk=household.pk)
+
+
+@requires(Perm.REGISTER_EDIT)
+@require_POST
+def unit_new(request: HttpRequest, pk: int) -> HttpResponse:
+    house = selectors.access_house(request.user, pk, Perm.REGISTER_EDIT)
+    submit(
+        request,
+        UnitForm(request.POST),
+        lambda data: unit_add(actor=request.user, house=house, **data),
+        _("Unit added."),
+    )
+    return redirect("registry:house", pk=house.pk)
