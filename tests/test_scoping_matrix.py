@@ -21,7 +21,7 @@ from shequ.areas.models import Area, Department, Organization
 from shequ.core.actors import SYSTEM
 from shequ.core.models import AuditRecord
 from shequ.core.testing import PASSWORD, Personas, Tree
-from shequ.registry.models import Building, House, Household, Resident, Stay, Unit, Visit
+from shequ.registry.models import Building, House, Household, ImportJob, Resident, Stay, Unit, Visit
 from shequ.registry.services import household_move_out
 from tests.test_access_rules import _walk
 
@@ -94,6 +94,33 @@ def _geojson(tree: Tree, _: Personas) -> str:
             ],
         }
     )
+
+
+def _sheet(t: Any) -> bytes:
+    from shequ.registry.tests.test_sheets import base_row, make_xlsx  # noqa: PLC0415
+
+    return make_xlsx([base_row(t.grid_a.code, 姓名="陈小明", 户编号="H900")])
+
+
+def _sheet_upload(t: Any) -> Any:
+    return _upload_named("register.xlsx", _sheet(t))
+
+
+def _checked_job(t: Any) -> None:
+    """An import of community A by its staff, uploaded and checked, waiting to be committed."""
+    from shequ.registry.sheets import pipeline  # noqa: PLC0415
+
+    staff = User.objects.get(username="staff")
+    t.job = pipeline.import_upload(
+        actor=staff, area=t.community_a, upload=_upload_named("register.xlsx", _sheet(t))
+    )
+    pipeline.run_validation(t.job.pk)
+
+
+def _upload_named(name: str, data: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+
+    return SimpleUploadedFile(name, data)
 
 
 ENDPOINTS = [
@@ -348,6 +375,49 @@ ENDPOINTS = [
         data=lambda t, p: {},
         scoped_out={"other_grid_worker"},
     ),
+    # Register sheets in and out: import is for community staff, export for community staff and grid chiefs.
+    Endpoint(
+        "registry_import:new", lambda t, p: reverse("registry_import:new"), ok({"community_staff"})
+    ),
+    Endpoint(
+        "registry_import:new",
+        lambda t, p: reverse("registry_import:new"),
+        ok({"community_staff"}, 302),
+        method="post",
+        data=lambda t, p: {"area": t.community_a.pk, "file": _sheet_upload(t)},
+    ),
+    Endpoint(
+        "registry_import:template",
+        lambda t, p: reverse("registry_import:template", args=["xlsx"]),
+        ok({"community_staff"}),
+    ),
+    Endpoint(
+        "registry_import:job",
+        lambda t, p: reverse("registry_import:job", args=[t.job.pk]),
+        ok({"community_staff"}),
+        setup=_checked_job,
+    ),
+    Endpoint(
+        "registry_import:commit",
+        lambda t, p: reverse("registry_import:commit", args=[t.job.pk]),
+        ok({"community_staff"}, 302),
+        method="post",
+        data=lambda t, p: {},
+        setup=_checked_job,
+    ),
+    Endpoint(
+        "registry_import:cancel",
+        lambda t, p: reverse("registry_import:cancel", args=[t.job.pk]),
+        ok({"community_staff"}, 302),
+        method="post",
+        data=lambda t, p: {},
+        setup=_checked_job,
+    ),
+    Endpoint(
+        "registry_import:export",
+        lambda t, p: reverse("registry_import:export"),
+        ok({"community_staff", "grid_chief"}),
+    ),
     # The API: the same rules; anonymous callers get 403 instead of a redirect.
     Endpoint(
         "api:residents",
@@ -470,6 +540,7 @@ def _state() -> tuple[Any, ...]:
         sorted(Building.objects.values_list("id", "head_id")),
         sorted(House.objects.values_list("id", "room", "colour")),
         Unit.objects.count(),
+        sorted(ImportJob.objects.values_list("id", "status")),
         Visit.objects.count(),
         Stay.objects.count(),
     )

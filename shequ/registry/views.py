@@ -190,6 +190,8 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "show_care": scope_of(request.user).has(Perm.CARE_VIEW),
         "can_export": scope_of(request.user).has(Perm.REGISTER_EXPORT),
+        "can_reveal": scope_of(request.user).has(Perm.PERSONAL_REVEAL),
+        "export_params": [(name, value) for name, value in query.items() if value],
     }
     template = (
         "registry/resident_list.html#results"

@@ -211,10 +211,14 @@ def test_register_pages_do_not_grow_queries(
     assert len(large) == len(small), f"{target}: {len(small)} → {len(large)} queries"
 
 
-def test_a_refused_action_says_which_field_and_why(register: Register, personas: Personas, client: Client) -> None:
+def test_a_refused_action_says_which_field_and_why(
+    register: Register, personas: Personas, client: Client
+) -> None:
     client.force_login(personas.grid_worker)
-    response = client.post(reverse("registry:resident_phone", args=[register.li.pk]), {"phone": "12345"}, follow=True)
+    response = client.post(
+        reverse("registry:resident_phone", args=[register.li.pk]), {"phone": "12345"}, follow=True
+    )
     texts = [str(m) for m in response.context["messages"]]
-    assert any(t.startswith("新电话: ") or t.startswith("New phone: ") for t in texts), texts
+    assert any(t.startswith(("新电话: ", "New phone: ")) for t in texts), texts
     register.li.refresh_from_db()
     assert register.li.phone_mask == "087****1234"  # unchanged

@@ -1,0 +1,320 @@
+"""Register sheet import at scale: rows per second end to end, next to the time python-calamine
+takes only to read the same file, in one run, with the peak memory of the process.
+
+    .venv/bin/python bench/register_import.py --rows 100000
+    .venv/bin/python bench/register_import.py --rows 100000 --database postgres://postgres@127.0.0.1:5432/shequ_bench_import
+
+The sheet is generated deterministically (fictional people with valid-checksum ID numbers and
+mobile numbers, in the three grids of the demo street's first community, 龙湖社区) and kept in
+var/bench/ for the next run. The database is seeded with the demo areas and logins
+(``shequ.demo.generate(scale=1)``) when empty; the register is emptied before each run, so
+every run imports into the same state. The import runs as the demo's community staff login,
+through the same functions the background tasks call (full validation and encryption).
+
+Phases: (a) bare read — CalamineWorkbook + every row as Python lists, nothing else;
+(b) upload — hash and store the file, as the upload page does; (c) check — every row checked
+against the rules and the register, nothing written (the preview); (d) commit — the rows read
+and checked again, encrypted and written in one transaction; end to end = b + c + d.
+``--profile FILE`` writes a cProfile of c and d."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import datetime as dt
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建国文辉力志海燕波宁欣怡梓涵浩宇子轩雨桐晨曦思远嘉豪佳琪"
+ETHNIC = ("汉族",) * 17 + ("彝族", "白族", "回族")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+        cpu = model
+    except (OSError, StopIteration):
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
+
+
+def generate_sheet(path: Path, rows: int, grids: list[str]) -> None:
+    """``rows`` residents, ~2.6 per household, 4 households a floor, 2 entrances, 18 floors:
+    deterministic for a given row count."""
+    import xlsxwriter  # noqa: PLC0415
+
+    from shequ.core.validators import valid_test_id_number  # noqa: PLC0415
+    from shequ.registry.sheets.columns import COLUMNS, SHEET_NAME  # noqa: PLC0415
+
+    rng = random.Random(20260301)
+    tmp = path.with_suffix(".tmp.xlsx")
+    book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+    sheet = book.add_worksheet(SHEET_NAME)
+    text = book.add_format({"num_format": "@"})
+    sheet.write_row(0, 0, [c.header for c in COLUMNS])
+    keys = [c.key for c in COLUMNS]
+    row_number = 1
+    household = 0
+    used_ids: set[str] = set()
+    while row_number <= rows:
+        household += 1
+        per_building = 18 * 2 * 4
+        building, slot = divmod(household - 1, per_building)
+        entrance, rest = divmod(slot, 18 * 4)
+        floor, door = divmod(rest, 4)
+        grid = grids[building % len(grids)]
+        size = min(rng.choice((1, 2, 2, 3, 3, 3, 4, 5)), rows - row_number + 1)
+        surname = rng.choice(SURNAMES)
+        non_local = rng.random() < 0.2
+        floor_area = round(rng.uniform(45, 160), 1)
+        for member in range(size):
+            while True:
+                birth = dt.date(1935, 1, 1) + dt.timedelta(days=rng.randrange(0, 32000))
+                region = rng.choice(("530114", "530102", "530103", "530111", "532301"))
+                number = valid_test_id_number(region, birth, rng.randrange(0, 1000))
+                if number not in used_ids:
+                    used_ids.add(number)
+                    break
+            values = {
+                "grid_code": grid,
+                "estate": f"龙湖{building // 20 + 1}期",
+                "building_number": f"{building + 1}栋",
+                "building_address": f"呈贡区龙湖路{building + 1}号",
+                "floors": 18,
+                "entrances": 2,
+                "entrance": entrance + 1,
+                "floor": floor + 1,
+                "room": f"{floor + 1}{door + 1:02d}",
+                "floor_area": floor_area,
+                "use": "出租" if non_local else "自住",
+                "household_number": f"LH{household:07d}",
+                "relation": "户主"
+                if member == 0
+                else rng.choice(("配偶", "子女", "父母", "孙子女")),
+                "name": surname + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+                "id_number": number,
+                "gender": "",
+                "birth_date": "",
+                "ethnicity": rng.choice(ETHNIC),
+                "phone": f"1{rng.choice('3589')}{rng.randrange(0, 10**9):09d}",
+                "residency": "流动" if non_local else "户籍",
+                "workplace": "",
+                "is_party_member": "是" if rng.random() < 0.08 else "否",
+                "care_tags": "独居老人" if size == 1 and birth.year < 1955 else "",
+            }
+            for col, key in enumerate(keys):
+                value = values[key]
+                if isinstance(value, str):
+                    if value:
+                        sheet.write_string(row_number, col, value, text)
+                else:
+                    sheet.write_number(row_number, col, value)
+            row_number += 1
+            if row_number > rows:
+                break
+    book.close()
+    tmp.rename(path)
+
+
+def reset_register() -> None:
+    from django.db import connection  # noqa: PLC0415
+
+    from shequ.registry.models import (  # noqa: PLC0415
+        Building,
+        House,
+        Household,
+        HouseholdStay,
+        ImportJob,
+        NameGram,
+        RegisterStat,
+        Resident,
+        ResidentCare,
+        Stay,
+        Unit,
+        Visit,
+    )
+
+    models = (
+        NameGram,
+        ResidentCare,
+        Stay,
+        HouseholdStay,
+        Visit,
+        Unit,
+        ImportJob,
+        RegisterStat,
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tables = [m._meta.db_table for m in (*models, Resident, Household, House, Building)]
+            cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            return
+        cursor.execute(f"UPDATE {Household._meta.db_table} SET head_id = NULL")
+        cursor.execute(f"UPDATE {Building._meta.db_table} SET head_id = NULL")
+        for model in (*models, Resident, Household, House, Building):
+            cursor.execute(f"DELETE FROM {model._meta.db_table}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="DATABASE_URL (default: a SQLite file in var/bench)",
+    )
+    parser.add_argument("--profile", default="", help="write a cProfile of check + commit here")
+    parser.add_argument(
+        "--skip-read",
+        action="store_true",
+        help="leave out the bare read (to see the import's own peak memory)",
+    )
+    args = parser.parse_args()
+    bench_dir = ROOT / "var" / "bench"
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["SHEQU_VAR_DIR"] = str(bench_dir)
+    os.environ["DATABASE_URL"] = (
+        args.database or f"sqlite:///{bench_dir / 'register-import.sqlite3'}"
+    )
+    os.environ["SHEQU_OTP_REQUIRED_ROLES"] = ""
+    os.environ["SHEQU_DEMO"] = "1"  # the generator refuses to seed anything else
+    os.environ.setdefault("SHEQU_LOG_LEVEL", "ERROR")
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from django.core.files.uploadedfile import UploadedFile  # noqa: PLC0415
+    from django.core.management import call_command  # noqa: PLC0415
+    from django.db import connection  # noqa: PLC0415
+    from python_calamine import CalamineWorkbook  # noqa: PLC0415
+
+    from shequ.accounts.models import User  # noqa: PLC0415
+    from shequ.areas.models import Area, Level  # noqa: PLC0415
+    from shequ.demo import generate  # noqa: PLC0415
+    from shequ.registry.models import ImportJob, ImportStatus, Resident  # noqa: PLC0415
+    from shequ.registry.sheets import pipeline  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+    if not Area.objects.filter(level=Level.STREET).exists():
+        print("seeding the demo areas …", flush=True)
+        generate(scale=1)
+    staff = User.objects.get(username="community")
+    community = Area.objects.current().get(
+        level=Level.COMMUNITY, name="龙湖社区", area_path__startswith="/530100/530114/530114090/"
+    )
+    grids = list(
+        Area.objects.current()
+        .filter(level=Level.GRID, area_path__startswith=community.area_path)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    sheet_path = bench_dir / f"register-{args.rows}.xlsx"
+    if not sheet_path.exists():
+        print(f"generating {sheet_path.name} …", flush=True)
+        start = time.perf_counter()
+        generate_sheet(sheet_path, args.rows, grids)
+        print(f"  {time.perf_counter() - start:.1f} s", flush=True)
+    size_mb = sheet_path.stat().st_size / 1024 / 1024
+    reset_register()
+    results: list[tuple[str, float, float]] = []
+
+    if not args.skip_read:
+        start = time.perf_counter()
+        book = CalamineWorkbook.from_path(str(sheet_path))
+        n = sum(1 for _row in book.get_sheet_by_index(0).iter_rows()) - 1
+        book.close()
+        read = time.perf_counter() - start
+        assert n == args.rows, n
+        results.append(
+            ("(a) bare read: python-calamine, every row as Python lists", read, peak_mb())
+        )
+    else:
+        read = 0.0
+
+    profiler = cProfile.Profile() if args.profile else None
+    start = time.perf_counter()
+    with sheet_path.open("rb") as stream:
+        upload = UploadedFile(stream, name=sheet_path.name, size=sheet_path.stat().st_size)
+        job = pipeline.import_upload(actor=staff, area=community, upload=upload)
+    uploaded = time.perf_counter() - start
+    results.append(("(b) upload: sniff, sha256, store", uploaded, peak_mb()))
+    if profiler:
+        profiler.enable()
+    start = time.perf_counter()
+    pipeline.run_validation(job.pk)
+    checked = time.perf_counter() - start
+    job.refresh_from_db()
+    assert job.status == ImportStatus.VALIDATED, (job.status, job.errors[:5])
+    assert job.error_count == 0, job.errors[:5]
+    results.append(("(c) check every row (the preview; nothing written)", checked, peak_mb()))
+    start = time.perf_counter()
+    pipeline.import_commit(actor=staff, job=job, valid_only=False)
+    pipeline.run_commit(job.pk, staff.pk)
+    committed = time.perf_counter() - start
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors[:5]
+    assert Resident.objects.count() == args.rows
+    results.append(
+        ("(d) commit: check again, encrypt, write in one transaction", committed, peak_mb())
+    )
+    total = uploaded + checked + committed
+    results.append(("end to end: b + c + d", total, peak_mb()))
+    ImportJob.objects.filter(pk=job.pk).update(summary=job.summary)
+
+    engine = (
+        f"PostgreSQL {connection.pg_version // 10000}"
+        if connection.vendor == "postgresql"
+        else f"SQLite {connection.Database.sqlite_version}"
+    )
+    created = job.summary["created"]
+    print(
+        f"\n{args.rows:,} rows ({size_mb:.1f} MB .xlsx) · {engine} · {machine()}\n"
+        f"created: {created['buildings']:,} buildings, {created['houses']:,} houses, "
+        f"{created['households']:,} households, {created['residents']:,} residents"
+    )
+    print(f"{'phase':62} {'seconds':>8} {'rows/s':>9} {'peak RSS MB':>12}")
+    for label, seconds, rss in results:
+        print(f"{label:62} {seconds:8.2f} {args.rows / seconds:9,.0f} {rss:12,.0f}")
+    if read:
+        print(
+            f"end to end / bare read: {total / read:.1f}×   commit alone / bare read: {committed / read:.1f}×"
+        )
+    with contextlib.suppress(OSError):
+        nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout
+        print(nproc.strip(), "cores (nproc)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

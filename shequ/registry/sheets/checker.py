@@ -1,0 +1,652 @@
+"""Checking every row of a register sheet, a chunk of rows at a time.
+
+The rules are the services' (``building_create``, ``house_create``, ``clean_resident``); what
+differs is how the database is asked: one query per chunk for the ID numbers already in the
+register, one for the names in households that rows without an ID number join, and the
+buildings, houses and households of the import's area read once at the start. The same
+``Checker`` runs twice: before the preview (nothing written) and again inside the commit's
+transaction, where it sees the buildings, houses and households created by earlier chunks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_of
+from shequ.areas.models import Area, Level
+from shequ.core.actors import is_system
+from shequ.core.errors import FieldError
+from shequ.core.paths import subtree_upper, within
+from shequ.core.validators import check_id_number, check_phone
+from shequ.registry.models import (
+    Building,
+    CareTag,
+    Gender,
+    House,
+    Household,
+    HouseUse,
+    Relation,
+    Residency,
+    Resident,
+)
+from shequ.registry.services import ResidentData
+from shequ.registry.sheets import cells
+from shequ.registry.sheets.columns import BUILDING_KEYS, BY_KEY, HOUSE_KEYS, PERSON_KEYS
+from shequ.registry.sheets.protect import Protector, id_numbers
+from shequ.registry.sheets.reader import Cell, Sheet
+
+GENDERS = frozenset(Gender.values)
+RESIDENCIES = frozenset(Residency.values)
+RELATIONS = frozenset(Relation.values)
+CARE_TAGS = frozenset(CareTag.values)
+OWNER_OCCUPIED = HouseUse.OWNER_OCCUPIED.value
+REGISTERED = Residency.REGISTERED.value
+OTHER = Relation.OTHER.value
+_EMPTY = (None, "", (), False)
+_PERSON = frozenset(PERSON_KEYS)
+
+BuildingKey = tuple[int, str, str]  # grid id, estate, number
+HouseKey = tuple[BuildingKey, int, str]  # building, entrance, room
+HouseholdKey = tuple[HouseKey, str]  # house, household number
+
+
+def _too_long(errors: list[FieldError], name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        errors.append(FieldError(name, _("is longer than %(n)d characters") % {"n": limit}))
+
+
+# --- residents: clean_resident's rules, without the per-row query and the encryption ------------
+
+
+@dataclass
+class PersonCheck:
+    data: ResidentData  # cleaned, as clean_resident would return it
+    errors: list[FieldError]
+    warnings: list[FieldError]
+
+
+def check_person(data: ResidentData, *, today: dt.date) -> PersonCheck:
+    """``clean_resident(data, check_duplicates=False)``'s checks and normalisation, line for
+    line, without encrypting (the commit encrypts in bulk) — a test holds the two equal.
+    The ID number in the result is the normalised one, the phone the written form."""
+    errors: list[FieldError] = []
+    warnings: list[FieldError] = []
+    name = " ".join(str(data.name or "").split())
+    if not name:
+        errors.append(FieldError("name", _("is required")))
+    _too_long(errors, "name", name, 50)
+    gender, birth = data.gender, data.birth_date
+    id_clean = ""
+    if " ".join(str(data.id_number or "").split()):
+        check = check_id_number(data.id_number, today=today)
+        errors += [FieldError("id_number", m) for m in check.errors]
+        warnings += [FieldError("id_number", m) for m in check.warnings]
+        if not check.errors:
+            id_clean = check.value
+            if birth and check.birth_date and birth != check.birth_date:
+                errors.append(
+                    FieldError(
+                        "birth_date",
+                        _("does not match the ID number (%(date)s)") % {"date": check.birth_date},
+                    )
+                )
+            birth = check.birth_date
+            if gender and check.gender and gender != check.gender:
+                errors.append(FieldError("gender", _("does not match the ID number")))
+            gender = check.gender or gender
+    phone_clean = ""
+    if " ".join(str(data.phone or "").split()):
+        phone_check = check_phone(data.phone)
+        errors += [FieldError("phone", m) for m in phone_check.errors]
+        phone_clean = phone_check.value if not phone_check.errors else ""
+    if gender and gender not in GENDERS:
+        errors.append(
+            FieldError(
+                "gender",
+                _("is not one of %(choices)s")
+                % {"choices": "、".join(str(c.label) for c in Gender)},
+            )
+        )
+    if data.residency not in RESIDENCIES:
+        errors.append(
+            FieldError(
+                "residency",
+                _("is not one of %(choices)s")
+                % {"choices": "、".join(str(c.label) for c in Residency)},
+            )
+        )
+    if data.relation not in RELATIONS:
+        errors.append(FieldError("relation", _("is not a known relation")))
+    bad_tags = [t for t in data.care_tags if t not in CARE_TAGS]
+    if bad_tags:
+        errors.append(
+            FieldError("care_tags", _("unknown care tag: %(tags)s") % {"tags": "、".join(bad_tags)})
+        )
+    if birth and birth > today:
+        errors.append(FieldError("birth_date", _("is in the future")))
+    ethnicity = " ".join(str(data.ethnicity or "").split())
+    workplace = " ".join(str(data.workplace or "").split())
+    _too_long(errors, "ethnicity", ethnicity, 20)
+    _too_long(errors, "workplace", workplace, 100)
+    clean = ResidentData(
+        name=name,
+        id_number=id_clean,
+        phone=phone_clean,
+        gender=gender or "",
+        birth_date=birth,
+        ethnicity=ethnicity,
+        residency=data.residency,
+        relation=data.relation,
+        workplace=workplace,
+        is_party_member=data.is_party_member,
+        care_tags=tuple(dict.fromkeys(data.care_tags)),
+    )
+    return PersonCheck(clean, errors, warnings)
+
+
+def _reader(key: str) -> Callable[[Cell], Any]:
+    """How the cells of column ``key`` are read."""
+    kind = BY_KEY[key].kind
+    if key == "id_number":
+        return cells.id_text
+    if kind == "choice":
+        return functools.partial(cells.choice, key)
+    readers: dict[str, Callable[[Cell], Any]] = {
+        "text": cells.text,
+        "int": cells.whole,
+        "decimal": cells.decimal,
+        "date": cells.date,
+        "bool": cells.flag,
+        "tags": cells.tags,
+    }
+    return readers[kind]
+
+
+# --- what is known about the register of the area --------------------------------------------------
+
+
+@dataclass
+class BuildingRef:
+    id: int | None  # None: new, not written yet
+    area_path: str
+    floors: int
+    entrances: int
+    address: str
+    row: int = 0  # the row that defined a new one
+
+
+@dataclass
+class HouseRef:
+    id: int | None
+    area_path: str
+    floor: int
+    use: str
+    floor_area: Decimal | None
+    row: int = 0
+
+
+@dataclass
+class HouseholdRef:
+    id: int | None
+    area_path: str
+    head_id: int | None = None
+    row: int = 0
+
+
+@dataclass(frozen=True)
+class Grid:
+    id: int
+    code: str
+    area_path: str
+
+
+NEW = "new"  # a person to add
+PRESENT = "present"  # the person is already in the household: left unchanged
+NO_PERSON = "no_person"  # a row for a house or a household only
+
+
+@dataclass
+class CheckedRow:
+    number: int
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+    grid: Grid | None = None
+    building: BuildingKey | None = None
+    building_fields: dict[str, Any] = field(default_factory=dict)
+    house: HouseKey | None = None
+    house_fields: dict[str, Any] = field(default_factory=dict)
+    household: HouseholdKey | None = None
+    person: ResidentData | None = None
+    id_index: str = ""
+    status: str = NO_PERSON
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class Checker:
+    """Checks chunks of rows against the rules, the rest of the file and the register."""
+
+    def __init__(self, *, area: Area, actor: Any, today: dt.date, sheet: Sheet) -> None:
+        self.area = area
+        self.actor = actor
+        self.today = today
+        self.sheet = sheet
+        self.ids: Protector = id_numbers()
+        self.grids = self._grids()
+        self.buildings: dict[BuildingKey, BuildingRef] = {}
+        self.houses: dict[HouseKey, HouseRef] = {}
+        self.households: dict[HouseholdKey, HouseholdRef] = {}
+        self._load_register()
+        self.seen_ids: dict[str, int] = {}  # normalised ID number -> first row
+        self.seen_names: dict[tuple[HouseholdKey, str], int] = {}  # rows without an ID number
+        self.members: dict[int, set[str]] = {}  # household id -> current members' names
+        self._index = dict(sheet.columns)
+        self._readers = [(key, index, _reader(key)) for key, index in self._index.items()]
+        self._formulas = sheet.formulas
+
+    # -- the register of the area, read once ------------------------------------------------------
+
+    def _grids(self) -> dict[str, Grid]:
+        scope = scope_of(self.actor)
+        found: dict[str, Grid] = {}
+        rows = (
+            Area.objects.current(self.today)
+            .filter(level__in=(Level.GRID, Level.SUBGRID))
+            .filter(within("area_path", [self.area.area_path]))
+            .values_list("pk", "code", "area_path")
+        )
+        for pk, code, path in rows:
+            if is_system(self.actor) or scope.allows(Perm.REGISTER_IMPORT, path):
+                found[code] = Grid(pk, code, path)
+        return found
+
+    def _load_register(self) -> None:
+        by_id: dict[int, BuildingKey] = {}
+        grid_ids = {g.id for g in self.grids.values()}
+        prefix = self.area.area_path
+        upper = subtree_upper(prefix)
+        for pk, area_id, estate, number, path, floors, entrances, address in (
+            Building.objects.filter(area_path__gte=prefix, area_path__lt=upper)
+            .values_list(
+                "pk", "area_id", "estate", "number", "area_path", "floors", "entrances", "address"
+            )
+            .iterator(chunk_size=5000)
+        ):
+            if area_id in grid_ids:
+                key = (area_id, estate, number)
+                by_id[pk] = key
+                self.buildings[key] = BuildingRef(pk, path, floors, entrances, address)
+        house_keys: dict[int, HouseKey] = {}
+        for pk, building_id, entrance, room, path, floor, use, floor_area in (
+            House.objects.filter(area_path__gte=prefix, area_path__lt=upper)
+            .values_list(
+                "pk", "building_id", "entrance", "room", "area_path", "floor", "use", "floor_area"
+            )
+            .iterator(chunk_size=5000)
+        ):
+            building_key = by_id.get(building_id)
+            if building_key is not None:
+                house_key = (building_key, entrance, room)
+                house_keys[pk] = house_key
+                self.houses[house_key] = HouseRef(pk, path, floor, use, floor_area)
+        for pk, house_id, ref, path, head_id in (
+            Household.objects.filter(
+                area_path__gte=prefix, area_path__lt=upper, house__isnull=False
+            )
+            .exclude(external_ref="")
+            .order_by("pk")
+            .values_list("pk", "house_id", "external_ref", "area_path", "head_id")
+            .iterator(chunk_size=5000)
+        ):
+            found = house_keys.get(house_id)
+            if found is not None and (found, ref) not in self.households:
+                self.households[(found, ref)] = HouseholdRef(pk, path, head_id)
+
+    # -- rows ---------------------------------------------------------------------------------------
+
+    def check(self, rows: Iterable[tuple[int, list[Cell]]]) -> list[CheckedRow]:
+        checked = [self._row(number, cells_) for number, cells_ in rows]
+        self._against_register(checked)
+        return checked
+
+    def _row(self, number: int, row_cells: list[Cell]) -> CheckedRow:
+        row = CheckedRow(number)
+        values: dict[str, Any] = {}
+        width = len(row_cells)
+        for key, index, read in self._readers:
+            cell = row_cells[index] if index < width else ""
+            if cell == "" and key != "care_tags":
+                values[key] = None if read is not cells.text else ""
+                continue
+            try:
+                values[key] = read(cell)
+            except cells.CellError as error:
+                row.errors.append(FieldError(key, str(error)))
+                values[key] = None
+        tags = values.get("care_tags")
+        if tags:
+            found, unknown = tags
+            values["care_tags"] = found
+            if unknown:
+                row.errors.append(
+                    FieldError(
+                        "care_tags",
+                        _("unknown care tag: %(tags)s") % {"tags": "、".join(unknown)},
+                    )
+                )
+        self._formula_cells(row, row_cells, number)
+        self._building(row, values)
+        self._house(row, values)
+        self._person(row, values)
+        return row
+
+    def _formula_cells(self, row: CheckedRow, row_cells: list[Cell], number: int) -> None:
+        indexes = self._formulas.get(number)
+        if not indexes:
+            return
+        keys = {i: k for k, i in self._index.items()}
+        for index in sorted(indexes):
+            key = keys.get(index)
+            if key is None:
+                continue
+            value = row_cells[index] if index < len(row_cells) else ""
+            if value == "":
+                row.errors.append(
+                    FieldError(
+                        key,
+                        _(
+                            "holds a formula without a saved result: open the file in Excel, "
+                            "let it calculate, and save it again (or paste the values)"
+                        ),
+                    )
+                )
+            else:
+                row.warnings.append(
+                    FieldError(
+                        key,
+                        _("holds a formula: its result %(value)s is imported")
+                        % {"value": cells.text(value)},
+                    )
+                )
+
+    def _building(self, row: CheckedRow, values: dict[str, Any]) -> None:
+        """building_create's rules; a building already in the register keeps its values."""
+        code = values.get("grid_code") or ""
+        errors: list[FieldError] = []
+        grid = self.grids.get(code)
+        if not code:
+            errors.append(FieldError("grid_code", _("is required")))
+        elif grid is None:
+            errors.append(
+                FieldError(
+                    "grid_code",
+                    _("%(code)s is not a grid or subgrid of %(area)s that you may import into")
+                    % {"code": code, "area": self.area.name},
+                )
+            )
+        estate = values.get("estate") or ""
+        number = values.get("building_number") or ""
+        address = values.get("building_address") or ""
+        floors = values.get("floors")
+        entrances = values.get("entrances")
+        if not number:
+            errors.append(FieldError("building_number", _("is required")))
+        _too_long(errors, "building_number", number, 20)
+        _too_long(errors, "building_address", address, 200)
+        _too_long(errors, "estate", estate, 100)
+        if floors is not None and not 1 <= floors <= 200:
+            errors.append(FieldError("floors", _("must be between 1 and 200")))
+        if entrances is not None and not 1 <= entrances <= 50:
+            errors.append(FieldError("entrances", _("must be between 1 and 50")))
+        row.grid = grid
+        if grid is None or errors or any(e.field in BUILDING_KEYS for e in row.errors):
+            row.errors += errors
+            return
+        key = (grid.id, estate, number)
+        row.building = key
+        known = self.buildings.get(key)
+        if known is not None and known.row == 0:
+            return  # in the register already: its floors and entrances stand
+        if not address:
+            errors.append(FieldError("building_address", _("is required")))
+        if floors is None:
+            errors.append(FieldError("floors", _("is required for a new building")))
+        entrances = entrances or 1
+        if known is not None and not errors:
+            if floors != known.floors:
+                errors.append(self._differs("floors", known.floors, known.row))
+            if entrances != known.entrances:
+                errors.append(self._differs("entrances", known.entrances, known.row))
+            if address != known.address:
+                errors.append(self._differs("building_address", known.address, known.row))
+        row.errors += errors
+        if errors:
+            row.building = None
+            return
+        row.building_fields = {
+            "area_id": grid.id,
+            "area_path": grid.area_path,
+            "estate": estate,
+            "number": number,
+            "address": address,
+            "floors": floors,
+            "entrances": entrances,
+        }
+        if known is None:
+            assert floors is not None
+            self.buildings[key] = BuildingRef(
+                None, grid.area_path, floors, entrances, address, row.number
+            )
+
+    def _differs(self, key: str, value: Any, first: int) -> FieldError:
+        return FieldError(
+            key,
+            _("differs from row %(row)d (%(value)s) for the same building or house")
+            % {"row": first, "value": value if value is not None else ""},
+        )
+
+    def _house(self, row: CheckedRow, values: dict[str, Any]) -> None:
+        """house_create's rules; a house already in the register keeps its values."""
+        errors: list[FieldError] = []
+        room = values.get("room") or ""
+        entrance = values.get("entrance")
+        floor = values.get("floor")
+        floor_area = values.get("floor_area")
+        use = values.get("use") or OWNER_OCCUPIED
+        if not room:
+            errors.append(FieldError("room", _("is required")))
+        _too_long(errors, "room", room, 10)
+        if floor is None and "floor" not in {e.field for e in row.errors}:
+            errors.append(FieldError("floor", _("is required")))
+        if floor_area is not None and not (0 < floor_area < 100000):
+            errors.append(FieldError("floor_area", _("must be a positive area in square metres")))
+        entrance = entrance if entrance is not None else 1
+        building = self.buildings.get(row.building) if row.building else None
+        if building is not None:
+            if not 1 <= entrance <= building.entrances:
+                errors.append(
+                    FieldError(
+                        "entrance",
+                        _("the building has entrances 1 to %(n)d") % {"n": building.entrances},
+                    )
+                )
+            if floor is not None and (not (-5 <= floor <= building.floors) or floor == 0):
+                errors.append(
+                    FieldError(
+                        "floor",
+                        _("the building has floors 1 to %(n)d (basements -1 to -5)")
+                        % {"n": building.floors},
+                    )
+                )
+        row.errors += errors
+        if row.building is None or errors or any(e.field in HOUSE_KEYS for e in row.errors):
+            return
+        assert floor is not None
+        key = (row.building, entrance, room)
+        known = self.houses.get(key)
+        row.house = key
+        if known is not None and known.row == 0:
+            self._household(row, values)
+            return
+        if known is not None:
+            if floor != known.floor:
+                errors.append(self._differs("floor", known.floor, known.row))
+            if use != known.use:
+                errors.append(self._differs("use", known.use, known.row))
+            if floor_area != known.floor_area:
+                errors.append(self._differs("floor_area", known.floor_area, known.row))
+        if errors:
+            row.errors += errors
+            row.house = None
+            return
+        row.house_fields = {
+            "entrance": entrance,
+            "floor": floor,
+            "room": room,
+            "floor_area": floor_area,
+            "use": use,
+        }
+        if known is None:
+            self.houses[key] = HouseRef(
+                None, building.area_path if building else "", floor, use, floor_area, row.number
+            )
+        self._household(row, values)
+
+    def _household(self, row: CheckedRow, values: dict[str, Any]) -> None:
+        ref = values.get("household_number") or ""
+        errors: list[FieldError] = []
+        _too_long(errors, "household_number", ref, 40)
+        row.errors += errors
+        if not ref or errors or row.house is None:
+            return
+        key = (row.house, ref)
+        row.household = key
+        if key not in self.households:
+            house = self.houses[row.house]
+            self.households[key] = HouseholdRef(None, house.area_path, None, row.number)
+
+    def _person(self, row: CheckedRow, values: dict[str, Any]) -> None:
+        for key in PERSON_KEYS:
+            if values.get(key) not in _EMPTY:
+                break
+        else:
+            return  # a row for a house or a household only
+        if row.errors and any(e.field in _PERSON for e in row.errors):
+            return  # a cell could not be read: checked again once it is corrected
+        if not values.get("household_number"):
+            row.errors.append(FieldError("household_number", _("is needed on a row with a person")))
+        data = ResidentData(
+            name=values.get("name") or "",
+            id_number=values.get("id_number") or "",
+            phone=values.get("phone") or "",
+            gender=values.get("gender") or "",
+            birth_date=values.get("birth_date"),
+            ethnicity=values.get("ethnicity") or "",
+            residency=values.get("residency") or REGISTERED,
+            relation=values.get("relation") or OTHER,
+            workplace=values.get("workplace") or "",
+            is_party_member=bool(values.get("is_party_member")),
+            care_tags=values.get("care_tags") or (),
+        )
+        checked = check_person(data, today=self.today)
+        row.errors += checked.errors
+        row.warnings += checked.warnings
+        if checked.errors:
+            return
+        person = checked.data
+        row.person = person
+        row.status = NEW
+        if person.id_number:
+            first = self.seen_ids.setdefault(person.id_number, row.number)
+            if first != row.number:
+                row.errors.append(
+                    FieldError("id_number", _("the same ID number as row %(row)d") % {"row": first})
+                )
+                return
+            row.id_index = self.ids.index(person.id_number)
+        elif row.household is not None:
+            first = self.seen_names.setdefault((row.household, person.name), row.number)
+            if first != row.number:
+                row.errors.append(
+                    FieldError(
+                        "name",
+                        _(
+                            "the same person as row %(row)d (same household, same name, no ID "
+                            "number)"
+                        )
+                        % {"row": first},
+                    )
+                )
+
+    # -- against the register, one query per chunk ----------------------------------------------
+
+    def _against_register(self, checked: list[CheckedRow]) -> None:
+        with_id = [r for r in checked if r.ok and r.person is not None and r.id_index]
+        if with_id:
+            found = {
+                bidx: (household_id, moved_out_on, name, path, mask)
+                for bidx, household_id, moved_out_on, name, path, mask in Resident.objects.filter(
+                    id_number_bidx__in=[r.id_index for r in with_id]
+                ).values_list(
+                    "id_number_bidx",
+                    "household_id",
+                    "moved_out_on",
+                    "name",
+                    "area_path",
+                    "id_number_mask",
+                )
+            }
+            scope = scope_of(self.actor)
+            for row in with_id:
+                existing = found.get(row.id_index)
+                if existing is None:
+                    continue
+                household_id, moved_out_on, name, path, mask = existing
+                household = self.households.get(row.household) if row.household else None
+                if (
+                    household is not None
+                    and household.id is not None
+                    and household.id == household_id
+                    and moved_out_on is None
+                ):
+                    row.status = PRESENT
+                    continue
+                if is_system(self.actor) or scope.allows(Perm.REGISTER_VIEW, path):
+                    message = _(
+                        "is already in the register, in another household: %(name)s "
+                        "(%(masked)s); move the person in the register instead"
+                    ) % {"name": name, "masked": mask}
+                else:
+                    message = _("is already in the register, outside your areas")
+                row.errors.append(FieldError("id_number", message))
+        without_id = [
+            r
+            for r in checked
+            if r.ok and r.person is not None and not r.id_index and r.household is not None
+        ]
+        wanted = {
+            ref.id
+            for r in without_id
+            if (ref := self.households[r.household]).id is not None  # type: ignore[index]
+            and ref.id not in self.members
+        }
+        if wanted:
+            for household_id in wanted:
+                self.members[household_id] = set()
+            for household_id, name in Resident.objects.filter(
+                household_id__in=wanted, moved_out_on__isnull=True
+            ).values_list("household_id", "name"):
+                self.members[household_id].add(name)
+        for row in without_id:
+            ref = self.households[row.household]  # type: ignore[index]
+            if ref.id is not None and row.person and row.person.name in self.members[ref.id]:
+                row.status = PRESENT
