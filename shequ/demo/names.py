@@ -107,6 +107,178 @@ SPECIALIST_TITLES: Final[dict[str, str]] = {
 }
 
 
+# --- the register: estates, roads, villages, shops and companies, people's details ----------
+ESTATE_WORDS: Final = (
+    "金域",
+    "锦绣",
+    "云华",
+    "湖畔",
+    "翠林",
+    "春风",
+    "梧桐",
+    "星海",
+    "御景",
+    "香樟",
+    "月湖",
+    "蓝湾",
+    "溪山",
+    "水岸",
+    "枫林",
+    "兰亭",
+    "朝阳",
+    "青云",
+    "书香",
+    "世纪",
+    "阳光",
+    "盛世",
+    "龙城",
+    "雨花",
+    "聚龙",
+    "花语",
+    "泉韵",
+    "松涛",
+    "明湖",
+    "彩虹",
+    "丽景",
+    "紫薇",
+)
+ESTATE_SUFFIXES: Final = (
+    "苑",
+    "园",
+    "小区",
+    "花园",
+    "家园",
+    "雅居",
+    "公寓",
+    "新村",
+    "嘉园",
+    "华庭",
+)
+ROAD_WORDS: Final = (
+    "彩云",
+    "春融",
+    "吴家营",
+    "锦绣",
+    "聚贤",
+    "洛龙",
+    "斗南",
+    "雨花",
+    "龙城",
+    "石龙",
+    "万青",
+    "大冲",
+    "乌龙",
+    "梁王",
+    "白龙",
+    "联大",
+    "景明",
+    "祥和",
+    "惠民",
+    "春城",
+)
+ROAD_SUFFIXES: Final = ("路", "路", "路", "街", "大道")
+VILLAGE_WORDS: Final = (
+    "吴家营",
+    "斗南",
+    "大渔",
+    "乌龙",
+    "白龙潭",
+    "石龙",
+    "万溪冲",
+    "大冲",
+    "小古城",
+    "王家营",
+    "梁王",
+    "洛羊",
+    "郎家营",
+    "高坡",
+    "三岔",
+    "可乐",
+)
+SHOP_WORDS: Final = (
+    "惠民",
+    "好运",
+    "春城",
+    "阿香",
+    "邻里",
+    "佳佳",
+    "福来",
+    "鑫源",
+    "永兴",
+    "金穗",
+    "便民",
+    "老街",
+    "小城",
+    "优选",
+)
+SHOPS: Final = (
+    "{w}便利店",
+    "{s}记米线",
+    "{w}小吃店",
+    "{w}大药房",
+    "{w}理发店",
+    "{w}水果店",
+    "{w}五金店",
+    "{s}记烧烤",
+    "{w}洗衣店",
+    "{w}快递驿站",
+    "{w}面包坊",
+    "{w}茶铺",
+    "{w}烟酒店",
+    "{s}家餐馆",
+    "{w}超市",
+    "{w}花店",
+)
+COMPANIES: Final = (
+    "云南{w}科技有限公司",
+    "昆明{w}商贸有限公司",
+    "云南{w}文化传媒有限公司",
+    "昆明{w}建筑工程有限公司",
+    "昆明{w}会计服务有限公司",
+    "云南{w}教育咨询有限公司",
+    "昆明{w}物流有限公司",
+    "云南{w}旅游服务有限公司",
+)
+COMPANY_WORDS: Final = (
+    "云创",
+    "滇峰",
+    "博远",
+    "恒信",
+    "鼎盛",
+    "嘉禾",
+    "启航",
+    "华川",
+    "瑞祥",
+    "森源",
+    "正和",
+    "卓越",
+)
+# Kunming: mostly Han, with Yi, Hui, Bai, Hani, Miao, Zhuang and Dai residents.
+ETHNICITIES: Final = ("汉族", "彝族", "回族", "白族", "哈尼族", "苗族", "壮族", "傣族")
+ETHNICITY_WEIGHTS: Final = (86.0, 5.5, 3.0, 2.0, 1.2, 1.0, 0.7, 0.6)
+WORKPLACES: Final = (
+    "{d}人民医院",
+    "{d}人民政府",
+    "云南大学",
+    "云南师范大学",
+    "昆明理工大学",
+    "云南中医药大学",
+    "斗南花卉市场",
+    "昆明南站",
+    "昆明地铁运营公司",
+    "滇中银行",
+    "{d}税务局",
+    "{c}便民超市",
+    "个体经营",
+    "个体经营",
+    "自由职业",
+    "自由职业",
+    "快递公司",
+    "建筑公司",
+)
+UNIVERSITIES: Final = ("云南大学", "云南师范大学", "昆明理工大学", "云南中医药大学", "云南民族大学")
+
+
 class NameGenerator:
     """Plausible Chinese full names: a common surname (more common ones more often) and one or
     two given-name characters."""
@@ -118,6 +290,13 @@ class NameGenerator:
         surname = self.rng.choices(SURNAMES, weights=_SURNAME_WEIGHTS)[0]
         size = 1 if self.rng.random() < 0.3 else 2
         return surname + "".join(self.rng.choice(GIVEN_CHARS) for _ in range(size))
+
+    def surname(self) -> str:
+        return self.rng.choices(SURNAMES, weights=_SURNAME_WEIGHTS)[0]
+
+    def given_name(self) -> str:
+        size = 1 if self.rng.random() < 0.3 else 2
+        return "".join(self.rng.choice(GIVEN_CHARS) for _ in range(size))
 
 
 def _street_name(index: int) -> str:

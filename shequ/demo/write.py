@@ -1,9 +1,9 @@
 """Writing: ``generate()`` seeds the planned streets with ``bulk_create`` in batches, one
-transaction per street, skipping streets that already exist."""
+transaction per street, skipping streets that already exist; the register of each street is
+written in the same transaction (``shequ.demo.write_register``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import time
 from collections import Counter
@@ -40,10 +40,27 @@ from shequ.demo.plan import (
     StreetPlan,
     iter_street_plans,
 )
+from shequ.demo.register import REFERENCE, register_size
+from shequ.demo.write_register import REGISTER_MEASURES, RegisterWriter
 
 BATCH_SIZE: Final = 1000
-# Demo rows begin on a fixed day, so that two runs give the same rows.
-DEMO_START: Final = dt.date(2025, 1, 1)
+# Demo rows begin on a fixed day (2025-01-01), so that two runs give the same rows; every
+# date of the register (births, moves) lies before it.
+DEMO_START: Final = REFERENCE
+
+
+@dataclass(frozen=True)
+class CommunityCount:
+    """What was written for one community, and the targets of its plan."""
+
+    code: str
+    name: str
+    grids: int
+    subgrids: int
+    large: bool
+    households_planned: int
+    residents_planned: int
+    register: Counter[str]  # REGISTER_MEASURES
 
 
 @dataclass
@@ -57,8 +74,11 @@ class SeedSummary:
     organizations: int = 0
     users: int = 0
     memberships: int = 0
-    households: int = 0  # register targets of the communities created (no rows yet)
+    households: int = 0  # register targets of the communities created (the plan)
     residents: int = 0
+    register_factor: float = 1.0  # the share of the targets written
+    register: Counter[str] = field(default_factory=Counter)  # REGISTER_MEASURES, in all
+    communities: list[CommunityCount] = field(default_factory=list)  # of the first street
     first_street: StreetPlan | None = None
     demo_logins: list[DemoLoginRow] = field(default_factory=list)
     seconds: float = 0.0
@@ -79,6 +99,8 @@ class SeedSummary:
             "memberships": self.memberships,
             "households_planned": self.households,
             "residents_planned": self.residents,
+            "register_factor": self.register_factor,
+            "register": {measure: self.register[measure] for measure in REGISTER_MEASURES},
         }
 
 
@@ -86,17 +108,23 @@ def generate(
     scale: int = 1,
     seed: int = DEFAULT_SEED,
     *,
+    register: float = 1.0,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[StreetPlan, bool], None] | None = None,
 ) -> SeedSummary:
-    """Seed ``scale`` streets, one transaction each; skip streets that already exist. Calls
-    ``progress(plan, created)`` after each street."""
+    """Seed ``scale`` streets, one transaction each; skip streets that already exist. Each
+    street gets its register at ``register`` times the planned households and residents
+    (0: no register rows; tests use ~0.01). Calls ``progress(plan, created)`` after each
+    street."""
     if not 1 <= scale <= MAX_SCALE:
         msg = f"scale must be 1…{MAX_SCALE}"
         raise ValueError(msg)
+    if not 0 <= register <= 1:
+        msg = "register must be between 0 and 1"
+        raise ValueError(msg)
     started = time.monotonic()
-    summary = SeedSummary(scale=scale, seed=seed)
-    writer = _Writer(summary, batch_size)
+    summary = SeedSummary(scale=scale, seed=seed, register_factor=register)
+    writer = _Writer(summary, batch_size, register)
     for plan in iter_street_plans(scale, seed):
         if plan.index == 0:
             summary.first_street = plan
@@ -128,9 +156,10 @@ def _batched[T](items: Iterable[T], size: int) -> Iterator[tuple[T, ...]]:
 
 
 class _Writer:
-    def __init__(self, summary: SeedSummary, batch_size: int) -> None:
+    def __init__(self, summary: SeedSummary, batch_size: int, register: float = 1.0) -> None:
         self.summary = summary
         self.batch_size = batch_size
+        self.register = register
         self.start = min(DEMO_START, timezone.localdate())
 
     # areas
@@ -229,9 +258,33 @@ class _Writer:
         if plan.first_in_district:
             people = itertools.chain(plan.district.people, people)
         self._people(people, areas, departments, organizations)
+        counts: dict[str, Counter[str]] = {}
+        if self.register > 0:
+            register = RegisterWriter(areas, self.batch_size)
+            register.write_street(plan, self.register)
+            counts = register.counts
         for community in plan.communities:
             self.summary.households += community.households
             self.summary.residents += community.residents
+            written = counts.get(community.code, Counter())
+            self.summary.register.update(written)
+            if plan.index == 0:
+                self.summary.communities.append(
+                    CommunityCount(
+                        community.code,
+                        community.name,
+                        len(community.grids),
+                        community.subgrid_count,
+                        community.large,
+                        community.households,
+                        community.residents,
+                        written,
+                    )
+                )
+            expected = register_size(community, self.register)
+            if (written["households"], written["residents"]) != expected:
+                msg = f"{community.code}: wrote {written['households']} households and {written['residents']} residents, not {expected}"
+                raise DemoSeedError(msg)
 
     def _departments(
         self, plans: Sequence[DepartmentPlan], areas: dict[str, Area]

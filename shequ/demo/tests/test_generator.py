@@ -36,13 +36,38 @@ from shequ.demo import (
     plan_street,
     street_code,
 )
+from shequ.registry.models import (
+    Building,
+    House,
+    Household,
+    HouseholdStay,
+    NameGram,
+    RegisterStat,
+    Resident,
+    ResidentCare,
+    Stay,
+    Unit,
+)
 
 TOLERANCE = 1e-12
+SMALL = 0.01  # of the planned register: ~160 households, ~340 residents on the demo street
+REGISTER_MODELS = (
+    Building,
+    House,
+    Household,
+    HouseholdStay,
+    Resident,
+    ResidentCare,
+    Stay,
+    NameGram,
+    Unit,
+    RegisterStat,
+)
 
 
 @pytest.fixture
 def seeded(db: Any) -> Any:
-    return generate()
+    return generate(register=SMALL)
 
 
 def _db_digest() -> list[str]:
@@ -79,8 +104,91 @@ def _db_digest() -> list[str]:
             "area_path",
             "valid_from",
         ),
+        *_register_rows(),
     ]
     return sorted(json.dumps(row, default=str, ensure_ascii=False) for row in rows)
+
+
+def _register_rows() -> list[Any]:
+    """The register as written, without primary keys, timestamps, ciphertexts (random
+    nonces) or household-code nonces: blind indexes and masks stand for the ID numbers and
+    phones."""
+    return [
+        *Building.objects.values_list(
+            "area__code",
+            "area_path",
+            "estate",
+            "number",
+            "address",
+            "floors",
+            "entrances",
+            "lon",
+            "lat",
+            "head__id_number_bidx",
+        ),
+        *House.objects.values_list(
+            "building__estate",
+            "building__number",
+            "area_path",
+            "entrance",
+            "floor",
+            "room",
+            "floor_area",
+            "use",
+            "property_right",
+            "colour",
+        ),
+        *Household.objects.values_list(
+            "house__building__number",
+            "house__room",
+            "area_path",
+            "external_ref",
+            "is_party_center",
+            "head__id_number_bidx",
+            "note",
+        ),
+        *HouseholdStay.objects.values_list(
+            "household__external_ref", "house__room", "area_path", "valid_from", "valid_to"
+        ),
+        *Resident.objects.values_list(
+            "household__external_ref",
+            "area_path",
+            "relation",
+            "name",
+            "gender",
+            "birth_date",
+            "id_number_bidx",
+            "id_number_mask",
+            "phone_bidx",
+            "phone_mask",
+            "ethnicity",
+            "residency",
+            "workplace",
+            "is_party_member",
+            "moved_out_on",
+        ),
+        *ResidentCare.objects.values_list("resident__id_number_bidx", "tag", "area_path"),
+        *Stay.objects.values_list(
+            "resident__id_number_bidx",
+            "household__external_ref",
+            "relation",
+            "valid_from",
+            "valid_to",
+            "area_path",
+        ),
+        *NameGram.objects.values_list("resident__id_number_bidx", "gram", "area_path"),
+        *Unit.objects.values_list(
+            "house__room",
+            "area_path",
+            "name",
+            "credit_code",
+            "contact",
+            "phone_bidx",
+            "phone_mask",
+            "is_business",
+        ),
+        *RegisterStat.objects.values_list("area_path", "measure", "key", "count"),
+    ]
 
 
 def _children(area: Area) -> list[Area]:
@@ -114,11 +222,12 @@ def test_two_runs_with_the_same_seed_write_the_same_rows() -> None:
     digests = []
     for _ in range(2):
         with transaction.atomic():
-            generate(seed=2026)
+            generate(seed=2026, register=SMALL)
             digests.append(_db_digest())
             transaction.set_rollback(True)
         assert not Area.objects.exists()
-    assert len(digests[0]) > 500
+    assert len(digests[0]) > 2500
+    assert sum('"H0000' in row for row in digests[0]) > 500  # households, residents, stays
     assert digests[0] == digests[1]
 
 
@@ -402,17 +511,29 @@ def test_the_seed_is_audited_once(seeded: Any) -> None:
     assert record.changes["areas"]["subgrid"] == 33
     assert record.changes["households_planned"] == seeded.households
     assert seeded.households > 9_700
+    assert record.changes["register_factor"] == SMALL
+    assert record.changes["register"]["residents"] == Resident.objects.count()
+    assert record.changes["register"]["buildings"] == Building.objects.count()
 
 
 def test_a_second_run_adds_nothing(seeded: Any) -> None:
     def counts() -> list[int]:
         return [
             m.objects.count()
-            for m in (Area, User, Membership, Department, Organization, AuditRecord)
+            for m in (
+                Area,
+                User,
+                Membership,
+                Department,
+                Organization,
+                AuditRecord,
+                *REGISTER_MODELS,
+            )
         ]
 
     before = counts()
-    again = generate()
+    assert before[-1] > 0
+    again = generate(register=SMALL)
     assert not again.created
     assert again.streets_skipped == ["530114090"]
     assert counts() == before
@@ -423,7 +544,7 @@ def test_a_second_run_adds_nothing(seeded: Any) -> None:
 
 
 def test_scale_two_gives_two_separate_streets_and_one_set_of_demo_logins(db: Any) -> None:
-    summary = generate(scale=2)
+    summary = generate(scale=2, register=SMALL)
     streets = list(Area.objects.filter(level=Level.STREET).order_by("code"))
     assert [s.code for s in streets] == ["530114090", "530114091"]
     assert summary.streets_created == ["530114090", "530114091"]
@@ -436,14 +557,22 @@ def test_scale_two_gives_two_separate_streets_and_one_set_of_demo_logins(db: Any
     assert User.objects.filter(username__in=DEMO_USERNAMES).count() == len(DEMO_USERNAMES)
     assert Department.objects.filter(area__level=Level.DISTRICT).count() == 2
     assert len(set(Area.objects.values_list("code", flat=True))) == Area.objects.count()
+    # the register of both: ID numbers (a unique constraint) and phones unique across streets
+    phones = [p for p in Resident.objects.values_list("phone_bidx", flat=True) if p]
+    assert len(phones) == len(set(phones)) > 300
+    assert summary.register["residents"] == Resident.objects.count() > 600
+    assert {b.area_path[:28] for b in Building.objects.all()} == {
+        "/530100/530114/530114090/530",
+        "/530100/530114/530114091/530",
+    }
 
 
 def test_a_larger_scale_later_adds_only_the_missing_streets_and_widens_the_district(
     db: Any,
 ) -> None:
-    generate(scale=1)
+    generate(scale=1, register=0)
     users = User.objects.count()
-    summary = generate(scale=2)
+    summary = generate(scale=2, register=0)
     assert summary.streets_skipped == ["530114090"]
     assert summary.streets_created == ["530114091"]
     assert summary.users == User.objects.count() - users
@@ -457,11 +586,13 @@ def test_a_larger_scale_later_adds_only_the_missing_streets_and_widens_the_distr
 
 def test_the_command_prints_the_summary_and_the_demo_logins(db: Any) -> None:
     out = StringIO()
-    call_command("demo_seed", "--seed", "2026", stdout=out)
+    call_command("demo_seed", "--seed", "2026", "--register", "0.01", stdout=out)
     text = out.getvalue()
     assert "Seeded 1 street(s)" in text
     assert "subgrid 33" in text
-    assert "9,700 households" in text
+    assert "9,700 households, 20,500 residents (written 97 and 205)" in text
+    households = Household.objects.count()
+    assert f"Register: {households:,} households" in text
     assert DEMO_PASSWORD in text
     for username in DEMO_USERNAMES:
         assert f"  {username} " in text

@@ -1,5 +1,6 @@
-"""``manage.py demo_seed [--scale N] [--seed S]``: seed the deterministic demo (see
-shequ.demo). Running it again when the demo street exists does nothing."""
+"""``manage.py demo_seed [--scale N] [--seed S] [--register F]``: seed the deterministic demo
+(see shequ.demo), the population and housing register included. Running it again when the
+demo street exists does nothing."""
 
 from __future__ import annotations
 
@@ -23,14 +24,23 @@ from shequ.demo import (
 class Command(BaseCommand):
     help = (
         "Seed the demo: a fictional street of Chenggong (龙湖街道) with communities, grids, "
-        "departments, organizations, grid staff and one demo login per role. --scale N seeds "
-        "N streets. Does nothing for streets that already exist."
+        "departments, organizations, grid staff, one demo login per role and the population "
+        "and housing register. --scale N seeds N streets. Does nothing for streets that "
+        "already exist."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", type=int, default=1, help="number of streets (default 1)")
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+        )
+        parser.add_argument(
+            "--register",
+            type=float,
+            default=1.0,
+            metavar="F",
+            help="share of the planned households and residents to write, 0 to 1 "
+            "(default 1; 0 writes no register)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,11 +55,18 @@ class Command(BaseCommand):
         if not 1 <= scale <= MAX_SCALE:
             msg = f"--scale must be between 1 and {MAX_SCALE}"
             raise CommandError(msg)
+        register: float = options["register"]
+        if not 0 <= register <= 1:
+            msg = "--register must be between 0 and 1"
+            raise CommandError(msg)
         self._verbosity: int = options["verbosity"]
         verbose = self._verbosity >= 2
         try:
             summary = generate(
-                scale=scale, seed=seed, progress=self._progress if verbose or scale > 1 else None
+                scale=scale,
+                seed=seed,
+                register=register,
+                progress=self._progress if verbose or scale > 1 else None,
             )
         except DemoSeedError as exc:
             raise CommandError(str(exc)) from exc
@@ -87,17 +104,32 @@ class Command(BaseCommand):
                 f"Departments {summary.departments}, organizations {summary.organizations}, "
                 f"users {summary.users}, memberships {summary.memberships}."
             )
-            if first is not None and first.code in summary.streets_created:
-                out(f"Communities of {first.name} (register targets; no register rows yet):")
-                for c in first.communities:
+            if first is not None and summary.communities:
+                share = summary.register_factor
+                scaled = f", register at {share:.0%} of them" if share != 1 else ""
+                out(f"Communities of {first.name} (register targets{scaled}):")
+                for c in summary.communities:
                     large = "  large (Hongkang size)" if c.large else ""
-                    out(
-                        f"  {c.code} {c.name}  {len(c.grids)} grids, {c.subgrid_count} subgrids, "
-                        f"{c.households:,} households, {c.residents:,} residents{large}"
+                    r = c.register
+                    written = (
+                        f" (written {r['households']:,} and {r['residents']:,})"
+                        if share != 1
+                        else ""
                     )
+                    out(
+                        f"  {c.code} {c.name}  {c.grids} grids, {c.subgrids} subgrids, "
+                        f"{c.households_planned:,} households, {c.residents_planned:,} residents"
+                        f"{written}; {r['buildings']:,} buildings, {r['houses']:,} houses"
+                        f"{large}"
+                    )
+            r = summary.register
             out(
-                f"Register targets in all: {summary.households:,} households, "
-                f"{summary.residents:,} residents."
+                f"Register: {r['households']:,} households, {r['residents']:,} residents "
+                f"(targets {summary.households:,} and {summary.residents:,}), "
+                f"{r['buildings']:,} buildings ({r['building_heads']:,} with a head), "
+                f"{r['houses']:,} houses, {r['units']:,} units and shops, "
+                f"{r['care_tags']:,} care tags, {r['party_centers']:,} party-member central "
+                "households."
             )
         if summary.demo_logins:
             out(f"Demo logins (password {DEMO_PASSWORD}):")
