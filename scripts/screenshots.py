@@ -93,6 +93,11 @@ def main() -> int:
                 ("grid-staff", "gridworker", "grid-staff"),
                 ("accounts", "admin", "/manage/users/"),
                 ("audit", "auditor", "/audit/"),
+                ("register", "community", "/registry/"),
+                ("residents", "community", "/registry/residents/?q=%E7%8E%8B"),
+                ("building", "gridworker", "first-building"),
+                ("household", "gridworker", "first-household"),
+                ("import", "community", "/registry/import/"),
             ]
             for size_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
                 for name, username, target in shots:
@@ -111,6 +116,12 @@ def main() -> int:
                     elif target == "grid-staff":
                         page.goto(f"{base}/areas/")
                         page.click("text=1+9+X")
+                    elif target in ("first-building", "first-household"):
+                        page.goto(f"{base}/registry/")
+                        page.locator("a[href^='/registry/buildings/']").first.click()
+                        if target == "first-household":
+                            page.locator("a.house-cell").first.click()
+                            page.locator("a[href^='/registry/households/']").first.click()
                     else:
                         page.goto(f"{base}{target}")
                     page.wait_for_load_state("networkidle")

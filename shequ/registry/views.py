@@ -24,6 +24,7 @@ from shequ.core.actions import submit
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import NotAllowed, ServiceError
 from shequ.core.forms import add_service_errors
+from shequ.core.paths import within
 from shequ.registry import selectors, stats
 from shequ.registry.codes import household_from_token, household_token, qr_svg
 from shequ.registry.colours import PRECEDENCE
@@ -108,7 +109,12 @@ def register_home(request: HttpRequest) -> HttpResponse:
         {c.pk: stats.counts_for(c.area_path) for c in children} if len(children) <= 60 else {}
     )
     buildings = (
-        list(Building.objects.filter(area=area).order_by("estate", "number"))
+        # a grid's buildings, including those of its subgrids
+        list(
+            Building.objects.filter(within("area_path", [area.area_path])).order_by(
+                "estate", "number"
+            )[:300]
+        )
         if area.level >= Level.GRID
         else []
     )
