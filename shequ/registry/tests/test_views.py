@@ -222,3 +222,32 @@ def test_a_refused_action_says_which_field_and_why(
     assert any(t.startswith(("新电话: ", "New phone: ")) for t in texts), texts
     register.li.refresh_from_db()
     assert register.li.phone_mask == "087****1234"  # unchanged
+
+
+def test_keepers_see_the_editing_forms_on_the_page(
+    register: Register, personas: Personas, client: Client
+) -> None:
+    client.force_login(personas.grid_worker)
+    for url, action in (
+        (
+            reverse("registry:building", args=[register.building.pk]),
+            reverse("registry:house_new", args=[register.building.pk]),
+        ),
+        (
+            reverse("registry:building", args=[register.building.pk]),
+            reverse("registry:building_head", args=[register.building.pk]),
+        ),
+        (
+            reverse("registry:house", args=[register.empty_house.pk]),
+            reverse("registry:household_new", args=[register.empty_house.pk]),
+        ),
+        (
+            reverse("registry:house", args=[register.empty_house.pk]),
+            reverse("registry:unit_new", args=[register.empty_house.pk]),
+        ),
+    ):
+        html = client.get(url).content.decode()
+        title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert "<form" not in title, url
+        body = html.split("<main", 1)[1]
+        assert f'action="{action}"' in body, (url, action)
