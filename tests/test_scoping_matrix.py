@@ -22,7 +22,8 @@ from shequ.core.actors import SYSTEM
 from shequ.core.models import AuditRecord
 from shequ.core.testing import PASSWORD, Personas, Tree
 from shequ.registry.models import Building, House, Household, ImportJob, Resident, Stay, Unit, Visit
-from shequ.registry.services import household_move_out
+from shequ.registry.services import household_move_out, resident_move_out
+from shequ.registry.testing import LI_ID
 from tests.test_access_rules import _walk
 
 ALL = (
@@ -281,6 +282,15 @@ ENDPOINTS = [
         method="post",
         data=lambda t, p: {"note": "外出务工"},
         scoped_out={"other_grid_worker"},
+    ),
+    Endpoint(
+        "registry:household_rejoin",
+        lambda t, p: reverse("registry:household_rejoin", args=[t.reg.household.pk]),
+        ok(REGISTER_KEEPERS_OF_GRID_A, 302),
+        method="post",
+        data=lambda t, p: {"id_number": LI_ID, "relation": "spouse"},
+        scoped_out={"other_grid_worker"},
+        setup=lambda t: resident_move_out(actor=SYSTEM, resident=t.reg.li) and None,
     ),
     Endpoint(
         "registry:resident_edit",

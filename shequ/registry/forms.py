@@ -90,6 +90,9 @@ class ResidentForm(StyledForm):
         if not show_care:
             del self.fields["care_tags"]
 
+    def clean_on(self) -> Any:
+        return _not_future(self.cleaned_data.get("on"))
+
 
 class PhoneForm(StyledForm):
     phone = forms.CharField(
@@ -195,3 +198,25 @@ class UnitForm(StyledForm):
     is_business = forms.BooleanField(
         label=_("Business premises (uncheck for an office)"), required=False, initial=True
     )
+
+
+class RejoinForm(StyledForm):
+    """Someone already in the register (moved out, or in another household) joins this one,
+    found by their ID number."""
+
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=30, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    relation = forms.ChoiceField(
+        label=_("Relation to the head"), choices=Relation.choices, initial=Relation.CHILD
+    )
+    on = forms.DateField(label=_("Moved in on"), required=False, widget=DATE)
+
+    def clean_on(self) -> Any:
+        return _not_future(self.cleaned_data.get("on"))
+
+
+def _not_future(day: Any) -> Any:
+    if day and day > timezone.localdate():
+        raise forms.ValidationError(_("is in the future"))
+    return day

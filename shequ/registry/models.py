@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.accounts.roles import Perm
 from shequ.core.models import ScopedModel
@@ -212,7 +213,7 @@ class Resident(RegisterModel):
     relation = models.CharField(
         _("relation to the head"), max_length=20, choices=Relation.choices, default=Relation.OTHER
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     id_number_enc = models.TextField(blank=True, editable=False)

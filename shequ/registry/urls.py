@@ -25,4 +25,5 @@ urlpatterns = [
     path("households/<int:pk>/visits/", views.visit_new, name="visit_new"),
     path("households/<int:pk>/code/", views.household_code_renew_view, name="code_renew"),
     path("households/<int:pk>/party-center/", views.household_party_center, name="party_center"),
+    path("households/<int:pk>/rejoin/", views.household_rejoin, name="household_rejoin"),
 ]

@@ -35,6 +35,7 @@ from shequ.registry.forms import (
     MoveInForm,
     MoveOutForm,
     PhoneForm,
+    RejoinForm,
     ResidentEditForm,
     ResidentForm,
     ResidentSearchForm,
@@ -43,7 +44,7 @@ from shequ.registry.forms import (
     VisitForm,
 )
 from shequ.registry.models import Building, CareTag, Colour, House, Household, Residency, Resident
-from shequ.registry.personal import reveal
+from shequ.registry.personal import id_number_index, reveal
 from shequ.registry.services import (
     ResidentData,
     building_create,
@@ -56,6 +57,7 @@ from shequ.registry.services import (
     household_move_out,
     household_update,
     resident_add,
+    resident_move_in,
     resident_move_out,
     resident_update,
     unit_add,
@@ -147,6 +149,11 @@ def register_home(request: HttpRequest) -> HttpResponse:
             "buildings": buildings,
             "form": ResidentSearchForm(),
             "can_import": scope_of(request.user).allows(Perm.REGISTER_IMPORT, area.area_path),
+            "my_areas": [
+                a
+                for a in top_areas(request.user)
+                if scope_of(request.user).allows(Perm.REGISTER_VIEW, a.area_path)
+            ],
             "building_form": BuildingForm()
             if area.level >= Level.GRID
             and scope_of(request.user).allows(Perm.REGISTER_EDIT, area.area_path)
@@ -456,6 +463,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "phone_form": PhoneForm(),
             "move_form": MoveOutForm(),
             "visit_form": VisitForm(),
+            "rejoin_form": RejoinForm(),
             "move_in_form": MoveInForm(houses=_houses_for(request, household))
             if can_edit and house is None
             else None,
@@ -655,3 +663,35 @@ def unit_new(request: HttpRequest, pk: int) -> HttpResponse:
         _("Unit added."),
     )
     return redirect("registry:house", pk=house.pk)
+
+
+@requires(Perm.REGISTER_EDIT)
+@require_POST
+def household_rejoin(request: HttpRequest, pk: int) -> HttpResponse:
+    """Someone already in the register joins this household: back from elsewhere, or moving
+    from another household (their old stay ends the same day)."""
+    household = selectors.access_household(request.user, pk, Perm.REGISTER_EDIT)
+
+    def join(data: dict[str, Any]) -> object:
+        resident = (
+            Resident.objects.visible_to(request.user, Perm.REGISTER_EDIT)
+            .filter(id_number_bidx=id_number_index(data["id_number"]))
+            .first()
+        )
+        if resident is None:
+            raise ServiceError.single(
+                "id_number",
+                _(
+                    "nobody with this ID number is in the register of your areas; add them as a new member"
+                ),
+            )
+        return resident_move_in(
+            actor=request.user,
+            resident=resident,
+            household=household,
+            relation=data["relation"],
+            on=data["on"],
+        )
+
+    submit(request, RejoinForm(request.POST), join, _("Moved into the household."))
+    return redirect("registry:household", pk=household.pk)

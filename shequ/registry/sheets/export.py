@@ -223,7 +223,12 @@ def export_residents(
         area_path=described.area_path,
         reason=reveal_reason[:500],
         changes={
-            "filter": {k: v for k, v in vars(described).items() if v not in ("", False, None)},
+            # an exact ID number or phone searched for stays out of the log, as on the list page
+            "filter": {
+                k: ("***" if k == "query" and described.is_personal_search else v)
+                for k, v in vars(described).items()
+                if v not in ("", False, None)
+            },
             "rows": rows,
             "revealed": revealed > 0,
             "revealed_rows": revealed,

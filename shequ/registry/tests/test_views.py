@@ -251,3 +251,23 @@ def test_keepers_see_the_editing_forms_on_the_page(
         assert "<form" not in title, url
         body = html.split("<main", 1)[1]
         assert f'action="{action}"' in body, (url, action)
+
+
+def test_someone_moved_out_rejoins_by_id_number(
+    register: Register, personas: Personas, client: Client
+) -> None:
+    from shequ.registry.services import resident_move_out  # noqa: PLC0415
+    from shequ.registry.testing import LI_ID  # noqa: PLC0415
+
+    resident_move_out(actor=SYSTEM, resident=register.li)
+    client.force_login(personas.grid_worker)
+    url = reverse("registry:household_rejoin", args=[register.household.pk])
+    client.post(url, {"id_number": LI_ID, "relation": "spouse"})
+    register.li.refresh_from_db()
+    assert register.li.moved_out_on is None
+    # someone the worker may not see (grid B) is "not in the register of your areas"
+    client.post(url, {"id_number": "110105194912310021", "relation": "other"})
+    assert (
+        Resident.objects.filter(household=register.household, moved_out_on__isnull=True).count()
+        == 2
+    )
