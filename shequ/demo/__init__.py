@@ -77,7 +77,7 @@ The population and housing register (``shequ.demo.register``, ``write_register``
 Speed
     Scale 1 (~16,000 households, ~34,000 residents, ~19,000 houses, ~270,000 rows in all)
     takes ~13–15 s on SQLite on two cores (~17 s on PostgreSQL): planning the register ~3 s,
-    encrypting ID numbers and phones ~2.5 s, the inserts ~4 s (``shequ.demo.rows``: tuples,
+    encrypting ID numbers and phones ~2.5 s, the inserts ~4 s (``shequ.core.bulk``: tuples,
     no model instances; the 150,000 name grams are the biggest part), the areas and people
     ~2–3 s. Peak memory does not grow with the register: rows are written ~1,000 houses at a
     time, and the rollups are summed per area in memory (``stats.rebuild()`` instead would

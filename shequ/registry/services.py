@@ -434,7 +434,7 @@ def house_update(
     if errors:
         raise ServiceError(errors)
     with transaction.atomic():
-        locked: House = House.objects.select_for_update().get(pk=house.pk)
+        locked: House = House.objects.select_for_update(of=("self",)).get(pk=house.pk)
         before = snapshot(locked, HOUSE_FIELDS)
         locked.use = use if use is not None else locked.use
         locked.floor_area = floor_area if floor_area is not None else locked.floor_area
@@ -494,7 +494,7 @@ def household_update(
 ) -> Household:
     ensure_allowed(actor, Perm.REGISTER_EDIT, household.area_path)
     with transaction.atomic():
-        locked: Household = Household.objects.select_for_update().get(pk=household.pk)
+        locked: Household = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
         before = snapshot(locked, ("is_party_center", "note"))
         if is_party_center is not None:
             locked.is_party_center = is_party_center
@@ -531,7 +531,9 @@ def household_move_out(
     day = _today(on)
     with transaction.atomic():
         locked: Household = (
-            Household.objects.select_for_update().select_related("house").get(pk=household.pk)
+            Household.objects.select_for_update(of=("self",))
+            .select_related("house")
+            .get(pk=household.pk)
         )
         if locked.house is None:
             raise ServiceError.single("house", _("the household has already moved out"))
@@ -567,7 +569,7 @@ def household_move_in(
     ensure_allowed(actor, Perm.REGISTER_EDIT, house.area_path)
     day = _today(on)
     with transaction.atomic():
-        locked: Household = Household.objects.select_for_update().get(pk=household.pk)
+        locked: Household = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
         if locked.house_id is not None:
             raise ServiceError.single(
                 "house", _("the household still lives in a house: move it out first")
@@ -619,7 +621,9 @@ def resident_add(
     day = _today(on)
     with transaction.atomic():
         locked: Household = (
-            Household.objects.select_for_update().select_related("house").get(pk=household.pk)
+            Household.objects.select_for_update(of=("self",))
+            .select_related("house")
+            .get(pk=household.pk)
         )
         resident = Resident(
             household=locked,
@@ -701,7 +705,9 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
         ensure_allowed(actor, Perm.CARE_VIEW, resident.area_path)
     with transaction.atomic():
         locked: Resident = (
-            Resident.objects.select_for_update().select_related("household").get(pk=resident.pk)
+            Resident.objects.select_for_update(of=("self",))
+            .select_related("household")
+            .get(pk=resident.pk)
         )
         current_tags = tuple(_tags(locked))
         data = ResidentData(
@@ -777,7 +783,7 @@ def resident_move_out(
     day = _today(on)
     with transaction.atomic():
         locked: Resident = (
-            Resident.objects.select_for_update()
+            Resident.objects.select_for_update(of=("self",))
             .select_related("household__house")
             .get(pk=resident.pk)
         )
@@ -815,12 +821,14 @@ def resident_move_in(
     day = _today(on)
     with transaction.atomic():
         locked: Resident = (
-            Resident.objects.select_for_update()
+            Resident.objects.select_for_update(of=("self",))
             .select_related("household__house")
             .get(pk=resident.pk)
         )
         target: Household = (
-            Household.objects.select_for_update().select_related("house").get(pk=household.pk)
+            Household.objects.select_for_update(of=("self",))
+            .select_related("house")
+            .get(pk=household.pk)
         )
         if locked.household_id == target.pk and locked.moved_out_on is None:
             raise ServiceError.single("household", _("already lives in this household"))

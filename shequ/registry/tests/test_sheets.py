@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from python_calamine import CalamineWorkbook
 
+from shequ.core import bulk
 from shequ.core.actors import SYSTEM
 from shequ.core.crypto import decrypt
 from shequ.core.errors import ServiceError
@@ -557,10 +558,10 @@ def test_a_crash_rolls_back_a_real_transaction(
     ]
     job = run(staff, tree.community_a, make_xlsx(rows))
     before = (table_counts(), stat_rows())
-    original = writer.Table.insert
+    original = bulk.Table.insert
     inserted: list[int] = []
 
-    def insert_then_crash(self: writer.Table, rows: Any) -> int:
+    def insert_then_crash(self: bulk.Table, rows: Any) -> int:
         if self.model is Resident and inserted:
             msg = "connection lost"
             raise RuntimeError(msg)
@@ -569,7 +570,7 @@ def test_a_crash_rolls_back_a_real_transaction(
             inserted.append(count)
         return count
 
-    monkeypatch.setattr(writer.Table, "insert", insert_then_crash)
+    monkeypatch.setattr(bulk.Table, "insert", insert_then_crash)
     pipeline.import_commit(actor=staff, job=job, valid_only=False)
     pipeline.run_commit(job.pk, staff.pk)
     job.refresh_from_db()

@@ -1,15 +1,18 @@
-"""Plain inserts for the demo's biggest tables: tuples in, no model instances.
+"""Plain inserts of many rows: tuples in, no model instances.
 
-A street's register is ~270,000 rows (residents, their stays and name grams …); building a
-model instance for each and compiling ``bulk_create``'s SQL cost three times more than the
-database's work (48 s for the demo street instead of 15 s on SQLite). The same approach as the
-register import (``shequ.registry.sheets.writer``). Primary keys are taken beforehand (the sequence on PostgreSQL; on SQLite the
-table's high-water mark, safe because the street's transaction holds the write lock), so rows
-can point at rows of the same batch, the foreign keys being checked at commit (Django makes
-them DEFERRABLE INITIALLY DEFERRED).
+For writers of hundreds of thousands of rows in one transaction (the register import, the
+demo's register): building a model instance for each row and compiling ``bulk_create``'s SQL
+costs more than the database's own work. ``Table.insert`` takes tuples, one value per named
+field, and writes them with COPY on PostgreSQL, with batches of one prepared INSERT on SQLite.
+
+Primary keys are taken beforehand (``take_ids``: the sequence on PostgreSQL; on SQLite the
+table's high-water mark, safe because the writer's transaction holds the write lock), so a
+row can point at rows of the same batch, and at rows inserted later in the transaction: the
+foreign keys are checked at commit (Django makes them DEFERRABLE INITIALLY DEFERRED).
 
 Every column the insert does not name gets what Django would give it: ``auto_now`` and
-``auto_now_add`` timestamps the same "now", other fields their default."""
+``auto_now_add`` timestamps the same "now", other fields their default, so a field added to
+a model later with a default needs no change in the writers."""
 
 from __future__ import annotations
 
@@ -19,16 +22,17 @@ from typing import Any, cast
 
 from django.db import connection, models
 
-BATCH: int = 2000
+BATCH: int = 2000  # rows per INSERT statement on SQLite
 
 
-class Rows:
+class Table:
     """Inserts into ``model``'s table: one value per field of ``names``, in that order (a
     foreign key by its name, the value its primary key)."""
 
     def __init__(self, model: type[models.Model], names: Sequence[str], now: dt.datetime) -> None:
         meta = cast(Any, model._meta)
-        self.table = meta.db_table
+        self.model = model
+        self.name: str = meta.db_table
         fields = [meta.get_field(n) for n in names]
         given = {f.name for f in fields}
         extra: list[tuple[str, Any]] = []
@@ -38,14 +42,14 @@ class Rows:
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 value: Any = now
             else:
-                value = f.get_default()
+                value = f.get_default()  # "" for a text field without a default
                 if value is None and not f.null:
                     msg = f"{meta.label}.{f.name} needs a value"
                     raise ValueError(msg)
             extra.append(
                 (f.column, None if value is None else f.get_db_prep_save(value, connection))
             )
-        self.columns = [f.column for f in fields] + [column for column, _value in extra]
+        self.columns: list[str] = [f.column for f in fields] + [c for c, _value in extra]
         self.tail = tuple(value for _column, value in extra)
         # values the driver would not store as Django does (decimals, dates, times)
         self.adapt = [
@@ -63,13 +67,13 @@ class Rows:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 raw: Any = cursor.cursor  # psycopg's own cursor
-                with raw.copy(f"COPY {quote(self.table)} ({columns}) FROM STDIN") as copy:
+                with raw.copy(f"COPY {quote(self.name)} ({columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row + self.tail)
                         count += 1
             return count
         marks = ", ".join(["%s"] * len(self.columns))
-        sql = f"INSERT INTO {quote(self.table)} ({columns}) VALUES ({marks})"  # noqa: S608 - quoted names
+        sql = f"INSERT INTO {quote(self.name)} ({columns}) VALUES ({marks})"  # noqa: S608 - quoted names
         batch: list[tuple[Any, ...]] = []
         with connection.cursor() as cursor:
             for row in rows:
@@ -103,7 +107,8 @@ def take_ids(model: type[models.Model], n: int) -> list[int]:
             )
             return [row[0] for row in cursor.fetchall()]
         if connection.vendor == "sqlite":
-            # Above the AUTOINCREMENT high-water mark too: a deleted row's key is never reused.
+            # The transaction holds SQLite's write lock, so nobody else takes these; starting
+            # above the AUTOINCREMENT high-water mark never reuses a deleted row's key.
             cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")  # noqa: S608 - quoted name
             top = cursor.fetchone()[0]
             cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
