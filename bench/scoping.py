@@ -33,14 +33,22 @@ def measure(label: str, fn: Callable[[], object], repeat: int) -> tuple[str, flo
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", type=int, default=200, help="streets to generate")
-    parser.add_argument("--database", default=os.environ.get("DATABASE_URL", ""), help="DATABASE_URL (default: a SQLite file in var/bench)")
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="DATABASE_URL (default: a SQLite file in var/bench)",
+    )
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["SHEQU_VAR_DIR"] = str(ROOT / "var" / "bench")
-    os.environ["DATABASE_URL"] = args.database or f"sqlite:///{ROOT / 'var' / 'bench' / f'scoping-{args.scale}.sqlite3'}"
+    os.environ["DATABASE_URL"] = (
+        args.database or f"sqlite:///{ROOT / 'var' / 'bench' / f'scoping-{args.scale}.sqlite3'}"
+    )
     os.environ["SHEQU_OTP_REQUIRED_ROLES"] = ""
     os.environ["SHEQU_DEMO"] = "1"  # the generator refuses to seed anything else
     import django  # noqa: PLC0415
@@ -64,7 +72,11 @@ def main() -> int:
     if Area.objects.filter(level=Level.STREET).count() < args.scale:
         print(f"seeding {args.scale} streets …", flush=True)
         generate(scale=args.scale, register=0)  # areas and people only: scoping is what is measured
-    areas, users, memberships = Area.objects.count(), User.objects.count(), Membership.objects.count()
+    areas, users, memberships = (
+        Area.objects.count(),
+        User.objects.count(),
+        Membership.objects.count(),
+    )
     admin = User.objects.get(username="admin")
     worker = User.objects.get(username="gridworker")
     street = Area.objects.get(code="530114090")
@@ -98,16 +110,38 @@ def main() -> int:
     grid_detail = f"/areas/{Area.objects.get(code='530114090001001').pk}/"
     rows = [
         measure("baseline: raw SQL range count over the district", raw_range, args.repeat),
-        measure("Area.visible_to(administrator).count() (scope built each time)", scoped_count(admin), args.repeat),
-        measure("Area.visible_to(grid worker).count() (scope built each time)", scoped_count(worker), args.repeat),
+        measure(
+            "Area.visible_to(administrator).count() (scope built each time)",
+            scoped_count(admin),
+            args.repeat,
+        ),
+        measure(
+            "Area.visible_to(grid worker).count() (scope built each time)",
+            scoped_count(worker),
+            args.repeat,
+        ),
         measure("Membership.visible_to(administrator).count()", scoped_memberships, args.repeat),
-        measure("baseline: GET /health (trivial view, full middleware)", lambda: client.get("/health"), args.repeat),
-        measure(f"GET {detail} street page as administrator", lambda: client.get(detail), max(20, args.repeat // 4)),
-        measure(f"GET {grid_detail} grid page as grid worker", lambda: worker_client.get(grid_detail), max(20, args.repeat // 4)),
+        measure(
+            "baseline: GET /health (trivial view, full middleware)",
+            lambda: client.get("/health"),
+            args.repeat,
+        ),
+        measure(
+            f"GET {detail} street page as administrator",
+            lambda: client.get(detail),
+            max(20, args.repeat // 4),
+        ),
+        measure(
+            f"GET {grid_detail} grid page as grid worker",
+            lambda: worker_client.get(grid_detail),
+            max(20, args.repeat // 4),
+        ),
     ]
-    print(f"\n{connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''} · "
-          f"{areas:,} areas, {users:,} users, {memberships:,} memberships · "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"\n{connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''} · "
+        f"{areas:,} areas, {users:,} users, {memberships:,} memberships · "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"{'measure':70} {'median ms':>10} {'p95 ms':>8}")
     for label, median, p95 in rows:
         print(f"{label:70} {median:10.2f} {p95:8.2f}")

@@ -14,7 +14,9 @@ PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGE
 
 
 def main() -> int:
-    translations: dict[str, str] = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")) if len(sys.argv) > 1 else {}
+    translations: dict[str, str] = (
+        json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")) if len(sys.argv) > 1 else {}
+    )
     po = polib.pofile(str(PO))
     for entry in po:
         key = f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid
