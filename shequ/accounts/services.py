@@ -8,7 +8,7 @@ from typing import Any
 from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +21,7 @@ from shequ.areas.models import Area, Department, Level, Organization
 from shequ.core.actors import is_system
 from shequ.core.audit import AuditAction, audit, diff, snapshot
 from shequ.core.errors import FieldError, NotAllowed, ServiceError
+from shequ.core.saving import create_audited
 
 USER_AUDIT_FIELDS = ("username", "full_name", "is_active", "preferred_language")
 MEMBERSHIP_AUDIT_FIELDS = (
@@ -91,17 +92,12 @@ def user_create(
     if errors:
         raise ServiceError(errors)
     user.set_password(password)
-    try:
-        with transaction.atomic():
-            user.save()
-            audit(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=user,
-                changes=diff({}, snapshot(user, USER_AUDIT_FIELDS)),
-            )
-    except IntegrityError:
-        raise ServiceError.single("username", _("is already taken")) from None
+    create_audited(
+        user,
+        actor=actor,
+        changes=lambda: diff({}, snapshot(user, USER_AUDIT_FIELDS)),
+        duplicate=("username", _("is already taken")),
+    )
     return user
 
 

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,7 @@ from shequ.areas.models import Area, Department, Level, Organization, Organizati
 from shequ.core.audit import AuditAction, audit, diff, snapshot
 from shequ.core.errors import FieldError, NotAllowed, ServiceError
 from shequ.core.paths import child_path, subtree_upper
+from shequ.core.saving import create_audited
 
 AREA_AUDIT_FIELDS = ("level", "code", "name", "parent_id", "valid_from", "valid_to")
 MAX_NAME = 100
@@ -141,17 +142,12 @@ def area_create(
     )
     _apply_geometry(area, measured, boundary)
     warnings = [w for w in [_boundary_warning(measured, parent, None)] if w]
-    try:
-        with transaction.atomic():
-            area.save()
-            audit(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=area,
-                changes=diff({}, _area_snapshot(area)),
-            )
-    except IntegrityError:
-        raise ServiceError.single("code", _("is already used by another area")) from None
+    create_audited(
+        area,
+        actor=actor,
+        changes=lambda: diff({}, _area_snapshot(area)),
+        duplicate=("code", _("is already used by another area")),
+    )
     return AreaChange(area, warnings)
 
 
@@ -486,19 +482,12 @@ def department_create(
         short_name=short_name.strip(),
         phone=phone.strip(),
     )
-    try:
-        with transaction.atomic():
-            department.save()
-            audit(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=department,
-                changes=diff({}, snapshot(department, ("area_id", "name", "short_name", "phone"))),
-            )
-    except IntegrityError:
-        raise ServiceError.single(
-            "name", _("this area already has a department of that name")
-        ) from None
+    create_audited(
+        department,
+        actor=actor,
+        changes=lambda: diff({}, snapshot(department, ("area_id", "name", "short_name", "phone"))),
+        duplicate=("name", _("this area already has a department of that name")),
+    )
     return department
 
 
@@ -530,19 +519,12 @@ def organization_create(
         parent=parent,
         contact=contact.strip(),
     )
-    try:
-        with transaction.atomic():
-            organization.save()
-            audit(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=organization,
-                changes=diff(
-                    {}, snapshot(organization, ("area_id", "kind", "name", "parent_id", "contact"))
-                ),
-            )
-    except IntegrityError:
-        raise ServiceError.single(
-            "name", _("this area already has an organization of that kind and name")
-        ) from None
+    create_audited(
+        organization,
+        actor=actor,
+        changes=lambda: diff(
+            {}, snapshot(organization, ("area_id", "kind", "name", "parent_id", "contact"))
+        ),
+        duplicate=("name", _("this area already has an organization of that kind and name")),
+    )
     return organization

@@ -23,6 +23,7 @@ from shequ.areas.models import Area, Level
 from shequ.core.audit import AuditAction, audit, diff, snapshot
 from shequ.core.errors import FieldError, ServiceError
 from shequ.core.masking import mask_phone
+from shequ.core.saving import create_audited
 from shequ.core.validators import check_id_number, check_phone, check_uscc
 from shequ.registry import stats
 from shequ.registry.colours import colour_of
@@ -330,19 +331,12 @@ def building_create(
         lon=lon,
         lat=lat,
     )
-    try:
-        with transaction.atomic():
-            building.save()
-            audit(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=building,
-                changes=diff({}, snapshot(building, BUILDING_FIELDS)),
-            )
-    except IntegrityError:
-        raise ServiceError.single(
-            "number", _("this grid already has a building with that number")
-        ) from None
+    create_audited(
+        building,
+        actor=actor,
+        changes=lambda: diff({}, snapshot(building, BUILDING_FIELDS)),
+        duplicate=("number", _("this grid already has a building with that number")),
+    )
     return building
 
 
@@ -395,19 +389,14 @@ def house_create(
         floor_area=floor_area,
         property_right=property_right,
     )
-    try:
-        with transaction.atomic():
-            house.colour = _colour_of_empty(house)
-            house.save()
-            stats.apply([(house.area_path, stats.house_counts(house))])
-            audit(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=house,
-                changes=diff({}, snapshot(house, HOUSE_FIELDS)),
-            )
-    except IntegrityError:
-        raise ServiceError.single("room", _("this entrance already has that room")) from None
+    house.colour = _colour_of_empty(house)
+    create_audited(
+        house,
+        actor=actor,
+        changes=lambda: diff({}, snapshot(house, HOUSE_FIELDS)),
+        duplicate=("room", _("this entrance already has that room")),
+        then=lambda: stats.apply([(house.area_path, stats.house_counts(house))]),
+    )
     return house
 
 
@@ -962,20 +951,15 @@ def unit_add(
         phone_mask=protected.mask,
         is_business=is_business,
     )
-    try:
-        with transaction.atomic():
-            unit.save()
-            _recolour([house])
-            audit(
-                actor=actor,
-                action=AuditAction.CREATE,
-                obj=unit,
-                changes={
-                    "name": [None, name],
-                    "credit_code": [None, code],
-                    "phone": [None, mask_phone(phone_clean) if phone_clean else ""],
-                },
-            )
-    except IntegrityError:
-        raise ServiceError.single("credit_code", _("another unit already has this code")) from None
+    create_audited(
+        unit,
+        actor=actor,
+        changes={
+            "name": [None, name],
+            "credit_code": [None, code],
+            "phone": [None, mask_phone(phone_clean) if phone_clean else ""],
+        },
+        duplicate=("credit_code", _("another unit already has this code")),
+        then=lambda: _recolour([house]),
+    )
     return unit
