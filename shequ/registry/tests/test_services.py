@@ -258,3 +258,21 @@ def test_reveal_needs_permission_and_reason_and_is_audited(
     record = AuditRecord.objects.filter(action="read", object_id=str(register.zhang.pk)).get()
     assert record.reason == "上门核实身份信息"
     assert record.actor == personas.grid_worker
+
+
+def test_rebuild_command_restores_lost_counts(register: Register, tree: Tree) -> None:
+    from io import StringIO  # noqa: PLC0415
+
+    from django.core.management import call_command  # noqa: PLC0415
+
+    # counts that went back to zero keep their row incrementally; a rebuild leaves them out
+    before = sorted(
+        RegisterStat.objects.exclude(count=0).values_list("area_path", "measure", "key", "count")
+    )
+    RegisterStat.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_register_stats", stdout=out)
+    assert "rollup rows rebuilt" in out.getvalue()
+    assert (
+        sorted(RegisterStat.objects.values_list("area_path", "measure", "key", "count")) == before
+    )
