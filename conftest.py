@@ -28,12 +28,6 @@ def personas(tree: Tree) -> Personas:
 
 
 @pytest.fixture(autouse=True)
-def _english_off(settings: Any) -> None:
-    """Tests run in the product's default language (zh-Hans) unless they switch."""
-    settings.LANGUAGE_CODE = "zh-hans"
-
-
-@pytest.fixture(autouse=True)
 def _plain_static_files(settings: Any) -> None:
     """Pages render without a collectstatic run; the manifest storage has its own test."""
     settings.STORAGES = {

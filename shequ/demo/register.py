@@ -131,13 +131,6 @@ class BuildingPlan:
     houses: tuple[HousePlan, ...]
     head: tuple[int, int] | None  # (house, member) of the building head (楼栋长)
 
-    @property
-    def head_resident(self) -> ResidentPlan | None:
-        if self.head is None:
-            return None
-        household = self.houses[self.head[0]].household
-        return household.members[self.head[1]] if household else None
-
 
 def house_colour(house: HousePlan) -> str:
     """The colour ``shequ.registry.colours.colour_of`` gives the house once written: the same
