@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "shequ.accounts",
     "shequ.areas",
     "shequ.registry",
+    "shequ.cases",
 ]
 
 MIDDLEWARE = [

@@ -43,6 +43,23 @@ class Perm(models.TextChoices):
     REGISTER_EXPORT = "register.export", _("Export register lists")
     PERSONAL_REVEAL = "personal.reveal", _("Reveal a full ID number or phone, giving a reason")
     CARE_VIEW = "care.view", _("See care tags (elderly living alone, disability, low income …)")
+    CASE_VIEW = "case.view", _("See the cases of the area, their timelines and measures")
+    CASE_INTAKE = "case.intake", _("Register cases from any channel")
+    CASE_MANAGE = (
+        "case.manage",
+        _("Accept, reject, handle, verify, follow up and close the area's cases"),
+    )
+    CASE_HANDLE = "case.handle", _("Handle and resolve cases the grid handles itself")
+    CASE_DISPATCH = (
+        "case.dispatch",
+        _("Whistle cases to departments, re-route, approve extensions, suspend, supervise"),
+    )
+    CASE_RESPOND = (
+        "case.respond",
+        _("Check in, handle, resolve or return cases whistled to one's department"),
+    )
+    CASE_EXPORT = "case.export", _("Export case lists")
+    CASE_CONFIGURE = "case.configure", _("Keep categories, deadlines and the holiday calendar")
 
 
 _STAFF_VIEW = frozenset({Perm.AREA_VIEW})
@@ -59,20 +76,38 @@ _REGISTER_KEEPER = frozenset(
 
 # The 三员 separation: the administrator runs the system, the security administrator runs
 # login security and the auditor reads the audit log; none of them can do another's part.
+# Cases: the community and its grids take them in and close the loop; the street whistles.
+_CASE_KEEPER = frozenset(
+    {Perm.CASE_VIEW, Perm.CASE_INTAKE, Perm.CASE_MANAGE, Perm.CASE_HANDLE, Perm.CASE_EXPORT}
+)
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMINISTRATOR: frozenset(
-        {Perm.AREA_VIEW, Perm.AREA_MANAGE, Perm.USER_VIEW, Perm.USER_MANAGE}
+        {Perm.AREA_VIEW, Perm.AREA_MANAGE, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.CASE_CONFIGURE}
     ),
     Role.SECURITY_ADMIN: frozenset({Perm.USER_VIEW, Perm.SECURITY_MANAGE}),
     Role.AUDITOR: frozenset({Perm.AUDIT_VIEW}),
     # The street sees the register (masked, no care tags) to dispatch and to count.
-    Role.STREET_DISPATCHER: _STAFF_VIEW | {Perm.USER_VIEW, Perm.REGISTER_VIEW},
+    Role.STREET_DISPATCHER: _STAFF_VIEW
+    | {Perm.USER_VIEW, Perm.REGISTER_VIEW}
+    | _CASE_KEEPER
+    | {Perm.CASE_DISPATCH},
     Role.COMMUNITY_STAFF: _STAFF_VIEW
     | _REGISTER_KEEPER
+    | _CASE_KEEPER
     | {Perm.USER_VIEW, Perm.REGISTER_IMPORT, Perm.REGISTER_EXPORT},
-    Role.GRID_CHIEF: _STAFF_VIEW | _REGISTER_KEEPER | {Perm.USER_VIEW, Perm.REGISTER_EXPORT},
-    Role.GRID_WORKER: _STAFF_VIEW | _REGISTER_KEEPER,
-    Role.DEPARTMENT_HANDLER: _STAFF_VIEW,
+    Role.GRID_CHIEF: _STAFF_VIEW
+    | _REGISTER_KEEPER
+    | _CASE_KEEPER
+    | {Perm.USER_VIEW, Perm.REGISTER_EXPORT},
+    # A grid worker reports and handles what the grid handles itself; the chief and the
+    # community decide (accept, verify, close).
+    Role.GRID_WORKER: _STAFF_VIEW
+    | _REGISTER_KEEPER
+    | {Perm.CASE_VIEW, Perm.CASE_INTAKE, Perm.CASE_HANDLE},
+    # A department sees only the cases whistled to it (shequ.cases.selectors), never the
+    # area's other cases: CASE_RESPOND is checked against the department, not the area.
+    Role.DEPARTMENT_HANDLER: _STAFF_VIEW | {Perm.CASE_RESPOND},
     Role.MEDIATOR: _STAFF_VIEW,
     Role.BUILDING_HEAD: _STAFF_VIEW,
     Role.RESIDENT: frozenset(),

@@ -1,0 +1,14 @@
+"""What follows every case event, inside the transition's transaction: the measures'
+rollups, and (on commit) the notifications and webhooks. Each part is a function of its own
+module; this is the one place the services call, so the services do not grow a line for
+every consumer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shequ.cases.models import Case, CaseEvent
+
+
+def after_event(case: Case, event: CaseEvent, before: dict[str, Any] | None) -> None:
+    """``before`` is the audited snapshot of the case before the event (None for intake)."""
