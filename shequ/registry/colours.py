@@ -39,3 +39,54 @@ def colour_of(house: House) -> Colour:
     if residencies:
         return Colour.REGISTERED
     return Colour.VACANT
+
+
+def colours_without_care(house_ids: list[int]) -> dict[int, Colour]:
+    """The colour each house would have if nobody in it needed care: what is shown to those
+    who may not see care tags (decision 0011), since a "care" cell on the building map says
+    as much as the tag itself."""
+    from shequ.registry.sheets.writer import colour_from  # noqa: PLC0415 - writer imports us
+
+    if not house_ids:
+        return {}
+    uses = dict(House.objects.filter(pk__in=house_ids).values_list("pk", "use"))
+    units: dict[int, list[bool]] = {pk: [] for pk in house_ids}
+    for house_id, is_business in Unit.objects.filter(house_id__in=house_ids).values_list(
+        "house_id", "is_business"
+    ):
+        units[house_id].append(is_business)
+    residencies: dict[int, set[str]] = {pk: set() for pk in house_ids}
+    for house_id, residency in Resident.objects.filter(
+        household__house_id__in=house_ids, moved_out_on__isnull=True
+    ).values_list("household__house_id", "residency"):
+        residencies[house_id].add(residency)
+    return {pk: Colour(colour_from(uses[pk], False, units[pk], residencies[pk])) for pk in uses}
+
+
+def hide_care(houses: list[House]) -> list[House]:
+    """Recolour, in memory only, the houses shown as "care" to someone who may not see care.
+    The objects are for display: never save them."""
+    base = colours_without_care([h.pk for h in houses if h.colour == Colour.CARE])
+    for house in houses:
+        if house.pk in base:
+            house.colour = base[house.pk]
+    return houses
+
+
+def counts_without_care(
+    area_path: str, counts: dict[tuple[str, str], int]
+) -> dict[tuple[str, str], int]:
+    """Rollup counts with the area's "care" houses counted under their colour without care."""
+    from shequ.core.paths import within  # noqa: PLC0415
+
+    care = list(
+        House.objects.filter(within("area_path", [area_path]), colour=Colour.CARE).values_list(
+            "pk", flat=True
+        )
+    )
+    result = dict(counts)
+    result.pop(("colour", Colour.CARE.value), None)
+    for colour in colours_without_care(care).values():
+        key = ("colour", colour.value)
+        result[key] = result.get(key, 0) + 1
+    return result

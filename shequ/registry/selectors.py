@@ -16,6 +16,7 @@ from shequ.core.errors import NotAllowed
 from shequ.registry.grams import query_grams
 from shequ.registry.models import (
     Building,
+    Colour,
     House,
     Household,
     NameGram,
@@ -141,7 +142,8 @@ def residents(user: Any, f: ResidentFilter, *, today: dt.date | None = None) -> 
             .values("resident_id")
         )
         qs = qs.filter(pk__in=tagged)
-    if f.colour:
+    # Filtering by "care" is filtering by care tag: only for those who may see care.
+    if f.colour and (f.colour != Colour.CARE or scope_of(user).has(Perm.CARE_VIEW)):
         qs = qs.filter(household__house__colour=f.colour)
     if f.age_band in AGE_RANGES:
         low, high = AGE_RANGES[f.age_band]

@@ -27,7 +27,7 @@ from shequ.core.forms import add_service_errors
 from shequ.core.paths import within
 from shequ.registry import selectors, stats
 from shequ.registry.codes import household_from_token, household_token, qr_svg
-from shequ.registry.colours import PRECEDENCE
+from shequ.registry.colours import PRECEDENCE, counts_without_care, hide_care
 from shequ.registry.forms import (
     BuildingForm,
     BuildingHeadForm,
@@ -74,10 +74,13 @@ def _parse_day(raw: str | None) -> dt.date | None:
         return None
 
 
-def _legend(counts: dict[tuple[str, str], int] | None = None) -> list[dict[str, Any]]:
+def _legend(
+    counts: dict[tuple[str, str], int] | None = None, *, show_care: bool = True
+) -> list[dict[str, Any]]:
     return [
         {"key": c.value, "label": c.label, "count": (counts or {}).get(("colour", c.value), 0)}
         for c in PRECEDENCE
+        if show_care or c != Colour.CARE
     ]
 
 
@@ -133,7 +136,10 @@ def register_home(request: HttpRequest) -> HttpResponse:
             "non_local": counts.get(("residency", Residency.NON_LOCAL), 0),
             "party_members": counts.get(("party_members", ""), 0),
             "ages": stats.age_bands(birth_years, timezone.localdate()),
-            "legend": _legend(counts),
+            "legend": _legend(
+                counts if show_care else counts_without_care(area.area_path, counts),
+                show_care=show_care,
+            ),
             "care": [(t.label, counts.get(("care_tag", t.value), 0)) for t in CareTag]
             if show_care
             else None,
@@ -340,15 +346,19 @@ def _field_label(name: str) -> str:
 @requires(Perm.REGISTER_VIEW)
 def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building = selectors.access_building(request.user, pk)
+    show_care = selectors.may_see_care(request.user, building.area_path)
+    grid = selectors.building_grid(building)
+    if not show_care:
+        hide_care([h for _floor, cells in grid for houses in cells for h in houses])
     return render(
         request,
         "registry/building.html",
         {
             "building": building,
             "crumbs": breadcrumbs(request.user, building.area),
-            "grid": selectors.building_grid(building),
+            "grid": grid,
             "entrances": range(1, building.entrances + 1),
-            "legend": _legend(),
+            "legend": _legend(show_care=show_care),
             "can_edit": scope_of(request.user).allows(Perm.REGISTER_EDIT, building.area_path),
             "head_form": BuildingHeadForm(
                 residents=_building_residents(building), initial={"head": building.head_id}
@@ -377,6 +387,8 @@ def building_labels(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Perm.REGISTER_VIEW)
 def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
     house = selectors.access_house(request.user, pk)
+    if not selectors.may_see_care(request.user, house.area_path):
+        hide_care([house])
     return render(
         request,
         "registry/house.html",

@@ -82,6 +82,40 @@ def test_care_tags_only_for_those_who_serve(
     ]
 
 
+def test_care_colour_only_for_those_who_serve(
+    register: Register, personas: Personas, client: Client
+) -> None:
+    """A "care" cell on the building map says as much as the tag: the street sees the colour
+    the house would have without it (decision 0011)."""
+    from shequ.registry.services import resident_update  # noqa: PLC0415
+
+    resident_update(actor=SYSTEM, resident=register.zhang, care_tags=["living_alone"])
+    register.house.refresh_from_db()
+    assert register.house.colour == "care"
+    client.force_login(personas.grid_worker)
+    building = client.get(reverse("registry:building", args=[register.building.pk]))
+    assert "colour-care" in building.content.decode()
+    client.force_login(personas.dispatcher)
+    for url in (
+        reverse("registry:building", args=[register.building.pk]),
+        reverse("registry:house", args=[register.house.pk]),
+        reverse("registry:home") + f"?area={register.building.area_id}",
+    ):
+        html = client.get(url).content.decode()
+        assert "colour-care" not in html, url
+        assert "colour-registered" in html, url
+    home = client.get(reverse("registry:home") + f"?area={register.building.area_id}")
+    legend = {c["key"]: c["count"] for c in home.context["legend"]}
+    assert "care" not in legend
+    assert legend["registered"] == 1  # the Zhang house, counted under its colour without care
+    # Filtering by the care colour is filtering by tag: ignored for the street.
+    assert sorted(_names(client.get(reverse("registry:residents"), {"colour": "care"}))) == [
+        "张伟东",
+        "李娜",
+        "王伟",
+    ]
+
+
 def test_masked_on_screen(register: Register, personas: Personas, client: Client) -> None:
     client.force_login(personas.grid_worker)
     html = client.get(reverse("registry:household", args=[register.household.pk])).content.decode()
