@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 
 from shequ.accounts.access import ensure_allowed
 from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_of
 from shequ.areas.models import Area, Level
+from shequ.core.actors import SYSTEM, is_system
 from shequ.core.audit import AuditAction, audit, diff, snapshot
 from shequ.core.errors import FieldError, ServiceError
 from shequ.core.masking import mask_phone
@@ -115,6 +117,10 @@ class CleanResident:
     warnings: list[FieldError] = field(default_factory=list)
 
 
+def may_view(viewer: Any, path: str) -> bool:
+    return is_system(viewer) or scope_of(viewer).allows(Perm.REGISTER_VIEW, path)
+
+
 def clean_resident(
     data: ResidentData,
     *,
@@ -122,9 +128,12 @@ def clean_resident(
     location: str = "",
     existing_pk: int | None = None,
     check_duplicates: bool = True,
+    viewer: Any = SYSTEM,
 ) -> CleanResident:
     """Validate and normalise; raise ServiceError with every problem found, each naming its
-    field. Encrypts the personal fields only once everything is valid."""
+    field. Encrypts the personal fields only once everything is valid. ``viewer`` is who will
+    read the messages: the name behind a duplicate ID number is shown only to someone who may
+    see that record, or typing ID numbers would be a way to look people up."""
     errors: list[FieldError] = []
     warnings: list[FieldError] = []
     name = _text(data.name)
@@ -195,7 +204,7 @@ def clean_resident(
             .exclude(pk=existing_pk)
             .first()
         )
-        if existing is not None:
+        if existing is not None and may_view(viewer, existing.area_path):
             errors.append(
                 FieldError(
                     "id_number",
@@ -203,6 +212,17 @@ def clean_resident(
                     % {"name": existing.name, "masked": existing.id_number_mask},
                     location,
                     link=reverse("registry:resident", args=[existing.pk]),
+                )
+            )
+        elif existing is not None:
+            errors.append(
+                FieldError(
+                    "id_number",
+                    _(
+                        "is already in the register of another area: ask its community to "
+                        "move the person out first"
+                    ),
+                    location,
                 )
             )
     if errors:
@@ -605,7 +625,7 @@ def resident_add(
 ) -> Resident:
     """A person joins a household (born, moved in, or newly registered)."""
     ensure_allowed(actor, Perm.REGISTER_EDIT, household.area_path)
-    clean = clean or clean_resident(data)
+    clean = clean or clean_resident(data, viewer=actor)
     d = clean.data
     day = _today(on)
     with transaction.atomic():
@@ -716,7 +736,7 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
             data = replace(data, id_number=changes["id_number"])
             if not _text(changes["id_number"]):
                 raise ServiceError.single("id_number", _("cannot be removed once recorded"))
-        clean = clean_resident(data, existing_pk=locked.pk)
+        clean = clean_resident(data, existing_pk=locked.pk, viewer=actor)
         before_state = _resident_state(locked)
         before = snapshot(locked, RESIDENT_AUDIT_FIELDS)
         d = clean.data

@@ -438,7 +438,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user,
                     household=household,
                     data=member,
-                    clean=clean_resident(member),
+                    clean=clean_resident(member, viewer=request.user),
                     on=data["on"],
                 )
             except ServiceError as exc:

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shequ.core.actors import SYSTEM
+from shequ.core.errors import ServiceError
 from shequ.core.models import AuditRecord
 from shequ.core.testing import Personas, Tree
 from shequ.registry.codes import household_path, household_token
@@ -305,3 +306,23 @@ def test_someone_moved_out_rejoins_by_id_number(
         Resident.objects.filter(household=register.household, moved_out_on__isnull=True).count()
         == 2
     )
+
+
+def test_a_duplicate_id_number_does_not_name_someone_outside_ones_area(
+    register: Register, personas: Personas
+) -> None:
+    """Typing an ID number must not be a way to learn who it belongs to elsewhere."""
+    member = ResidentData(name="某某", relation="other", id_number=ZHANG_ID)
+    with pytest.raises(ServiceError) as caught:
+        resident_add(
+            actor=personas.other_grid_worker, household=register.other_household, data=member
+        )
+    message = str(caught.value.errors[0].message)
+    assert "张伟东" not in message
+    assert "another area" in message
+    assert caught.value.errors[0].link == ""
+    with pytest.raises(ServiceError) as caught:
+        resident_add(
+            actor=personas.community_staff, household=register.other_household, data=member
+        )
+    assert "张伟东" in str(caught.value.errors[0].message)
