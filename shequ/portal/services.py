@@ -93,10 +93,6 @@ def case_report(
     description = (description or "").strip()
     if category is not None and (category.children.filter(is_active=True).exists()):
         raise ServiceError.single("category", _("choose one of the kinds under this group"))
-    if description and len(description) < DESCRIPTION_MIN:
-        raise ServiceError.single(
-            "description", _("at least %(n)d characters") % {"n": DESCRIPTION_MIN}
-        )
     area = fallback_area
     if longitude is not None and latitude is not None and household is None:
         try:
@@ -150,6 +146,11 @@ def case_report_by_resident(
     the form the resident filled in: sending it twice (a flaky network) is one case. A
     resident with an account is the reporter; their phone goes with it unless they report
     anonymously."""
+    text = (description or "").strip()
+    if text and len(text) < DESCRIPTION_MIN:
+        raise ServiceError.single(
+            "description", _("at least %(n)d characters") % {"n": DESCRIPTION_MIN}
+        )
     account_user = user if is_resident(user) else None
     if account_user is not None and not anonymous and not reporter_phone:
         reporter_phone = decrypt(account_user.resident_account.phone_enc, purpose=PHONE)
