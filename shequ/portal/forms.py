@@ -58,9 +58,16 @@ class ReportForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda c: c.plain_name or c.name
-        )
+        from shequ.portal.selectors import report_categories  # noqa: PLC0415
+
+        # The kinds under their plain-worded groups (validation still uses the queryset).
+        self.fields["category"].widget.choices = [
+            ("", str(_("Choose…"))),
+            *(
+                (group, [(c.pk, c.plain_name or c.name) for c in kinds])
+                for group, kinds in report_categories()
+            ),
+        ]
         self.fields["answer"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
         self.fields["reporter_phone"].widget.attrs.update({"inputmode": "tel"})
 
@@ -81,6 +88,12 @@ class RateForm(StyledForm):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("resolution", "satisfaction"):
+            self.fields[name].widget.attrs["class"] = "form-check-input"
 
 
 class PhoneForm(StyledForm):

@@ -161,6 +161,10 @@ def _tracked(code: str) -> Case:
 @public
 def track(request: HttpRequest, code: str) -> HttpResponse:
     case = _tracked(code)
+    # The "keep this code" banner shows once, right after the report.
+    is_new = request.session.get(_NEW) == case.tracking_code
+    if is_new:
+        del request.session[_NEW]
     rating = CaseRating.objects.filter(case=case).first()
     photos = list(case.photos.filter(kind__in=(PhotoKind.INTAKE, PhotoKind.RESULT)))
     return render(
@@ -174,7 +178,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
             "rating": rating,
             "may_rate": rating is None and case.state in RATABLE,
             "rate_form": RateForm(),
-            "is_new": request.session.get(_NEW) == case.tracking_code,
+            "is_new": is_new,
             "category": case.category.plain_name or case.category.name,
         },
     )
