@@ -89,7 +89,6 @@ class RateForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("resolution", "satisfaction"):
