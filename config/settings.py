@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "shequ.areas",
     "shequ.registry",
     "shequ.cases",
+    "shequ.portal",
+    "shequ.open311",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +212,20 @@ SECURE_PROXY_SSL_HEADER = (
     if env_bool("SHEQU_BEHIND_TLS_PROXY", default=False)
     else None
 )
+
+# --- cache ------------------------------------------------------------------------------
+# The portal's rate limits count in the cache. One process (the laptop demo) may keep it in
+# memory; several application servers must share it: SHEQU_CACHE=database (run
+# `manage.py createcachetable` once), see docs/operations.md.
+SHEQU_CACHE = env_str("SHEQU_CACHE", "memory")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shequ_cache"}
+        if SHEQU_CACHE == "database"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+SHEQU_PORTAL_REPORTS_PER_HOUR = env_int("SHEQU_PORTAL_REPORTS_PER_HOUR", 5)
 
 # --- background work ----------------------------------------------------------------------
 TASKS = {

@@ -47,6 +47,8 @@ urlpatterns = [
     path("registry/", include("shequ.registry.urls")),
     path("registry/", include("shequ.registry.urls_import")),
     path("h/<str:token>/", registry_views.scan, name="scan"),
+    path("portal/", include("shequ.portal.urls")),
+    path("open311/", include("shequ.open311.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),
 ]

@@ -98,6 +98,13 @@ def main() -> int:
                 ("building", "gridworker", "first-building"),
                 ("household", "gridworker", "first-household"),
                 ("import", "community", "/registry/import/"),
+                # The resident portal (phone first) and the staff's side of it.
+                ("portal-home", None, "/portal/"),
+                ("portal-report", None, "/portal/report/"),
+                ("portal-sign-up", None, "/portal/account/new/"),
+                ("portal-replies", None, "/portal/replies/"),
+                ("portal-staff-replies", "community", "/portal/staff/replies/"),
+                ("open311-keys", "admin", "/open311/keys/"),
             ]
             for size_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
                 for name, username, target in shots:

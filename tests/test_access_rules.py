@@ -11,6 +11,30 @@ from shequ.accounts.decorators import ACCESS_ATTR
 
 KNOWN_RULES = {"public", "signed_in"}
 
+# The resident portal and Open311: public by design; what they let out is tested in
+# shequ/portal/tests (no staff names, notes or reporter) and shequ/open311/tests.
+PORTAL_PUBLIC = [
+    "portal/",
+    "portal/report/",
+    "portal/t/",
+    "portal/t/<str:code>/",
+    "portal/t/<str:code>/rate/",
+    "portal/t/<str:code>/photos/<int:pk>/",
+    "portal/account/new/",
+    "portal/account/login/",
+    "portal/account/logout/",
+    "portal/mine/",
+    "portal/replies/",
+    "portal/replies/<int:pk>/",
+    r"open311/^v2/discovery\.(?P<fmt>\w+)$",
+    r"open311/^v2/services\.(?P<fmt>\w+)$",
+    r"open311/^v2/services/(?P<code>[^/.]{1,20})\.(?P<fmt>\w+)$",
+    r"open311/^v2/requests\.(?P<fmt>\w+)$",
+    r"open311/^v2/requests/(?P<number>[^/.]{1,20})\.(?P<fmt>\w+)$",
+    r"open311/^v2/tokens/(?P<value>[^/.]{1,20})\.(?P<fmt>\w+)$",
+    "open311/v2/media/<int:pk>/<str:digest>",
+]
+
 
 def _walk(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
     found: list[tuple[str, Any]] = []
@@ -64,5 +88,6 @@ def test_public_views_are_only_the_intended_ones() -> None:
             "api/schema/",
             # a scanned household code: staff are sent on, anyone else sees the address only
             "h/<str:token>/",
+            *PORTAL_PUBLIC,
         ]
     )

@@ -7,6 +7,7 @@ one place that applies it."""
 
 from __future__ import annotations
 
+import secrets
 from typing import ClassVar
 
 from django.conf import settings
@@ -160,11 +161,25 @@ class Resolution(models.TextChoices):
     NO = "no", _("Not resolved")
 
 
+# No 0/O or 1/I/L: a code read aloud over the phone or copied from a note survives. 31 ** 10 ≈ 8 × 10^14 codes: not guessable (decision 0024).
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 10
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
 class Case(ScopedModel):
     """哨件 / 工单. ``area`` is the grid the case is in (or the community, or the street's
     unassigned queue when its location is outside every grid); ``area_path`` scopes it."""
 
     number = models.CharField(_("case number"), max_length=20, unique=True)
+    # What opens the case's public page (the portal, Open311's token): the number is
+    # sequential, so it must not be enough on its own.
+    tracking_code = models.CharField(
+        _("tracking code"), max_length=12, unique=True, default=new_tracking_code, editable=False
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     # The hotline's own order number: the same order sent twice is one case.
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True)

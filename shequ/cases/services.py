@@ -196,9 +196,14 @@ def case_register(
     area: Area | None = None,
     photos: Sequence[Any] = (),
     reporter_user: Any = None,
+    public_intake: bool = False,
 ) -> Registered:
     """Take a case in from any channel. The same (channel, external reference) twice is one
-    case: the second call returns the first case with ``created=False``."""
+    case: the second call returns the first case with ``created=False``.
+
+    ``public_intake``: the caller is a public door (the resident portal, an Open311 key) that
+    has done its own checks (challenge, rate limits, the key); no intake permission is needed,
+    but the place must still be inside a grid or a street we serve (decision 0024)."""
     errors: list[FieldError] = []
     title = " ".join((title or "").split())
     description = (description or "").strip()
@@ -258,7 +263,8 @@ def case_register(
             return Registered(existing, created=False)
 
     try:
-        ensure_may_intake(actor, where.area.area_path)
+        if not public_intake:
+            ensure_may_intake(actor, where.area.area_path)
     except NotAllowed:
         raise ServiceError.single(
             "location", _("this place is outside the areas where you may register cases")

@@ -574,6 +574,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
         {
             "address": house.building.address if house else "",
             "place": f"{house.building} {house.entrance}单元 {house.room}" if house else "",
+            "token": token,
         },
     )
 
