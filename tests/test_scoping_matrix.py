@@ -24,6 +24,7 @@ from shequ.core.testing import PASSWORD, Personas, Tree
 from shequ.registry.models import Building, House, Household, ImportJob, Resident, Stay, Unit, Visit
 from shequ.registry.services import household_move_out, resident_move_out
 from shequ.registry.testing import LI_ID
+from tests import matrix_pages
 from tests.test_access_rules import _walk
 
 ALL = (
@@ -564,6 +565,7 @@ ENDPOINTS = [
         anonymous=403,
     ),
 ]
+ENDPOINTS += matrix_pages.endpoints()
 
 
 def _upload(text: str) -> Any:
@@ -590,6 +592,7 @@ def _state() -> tuple[Any, ...]:
         sorted(ImportJob.objects.values_list("id", "status")),
         Visit.objects.count(),
         Stay.objects.count(),
+        matrix_pages.case_state(),
     )
 
 
