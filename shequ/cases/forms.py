@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shequ.areas.models import Area, Department
 from shequ.cases.models import CaseLevel, Channel, Resolution, Satisfaction, State
@@ -57,7 +58,7 @@ class IntakeForm(StyledForm):
         label=_("Level"), choices=CaseLevel.choices, initial=CaseLevel.ROUTINE
     )
     city_level = forms.BooleanField(label=_("City-level key whistle"), required=False)
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    title = forms.CharField(label=pgettext_lazy("case", "Title"), max_length=TITLE_MAX)
     description = forms.CharField(
         label=_("Description"),
         max_length=DESCRIPTION_MAX,
@@ -86,7 +87,7 @@ class IntakeForm(StyledForm):
     )
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     household = forms.CharField(
-        label=_("Household"),
+        label=pgettext_lazy("case", "Household"),
         max_length=200,
         required=False,
         help_text=_("Household number, ID or the scanned household code (一户一码)."),

@@ -15,6 +15,8 @@ from typing import Any, cast
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Case as Case_
+from django.db.models import IntegerField, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -309,7 +311,12 @@ def _action_form(request: HttpRequest, case: Case, row: Any, data: Any = None) -
     initial: dict[str, Any] = {"version": case.version}
     if {"lead_department", "co_departments"} & {*row.required, "co_departments"}:
         found = selectors.dispatch_departments(case)
-        departments = Department.objects.filter(pk__in=[d.pk for d in found])
+        # the street's departments first, then the district's (the selector's order)
+        rank = Case_(
+            *[When(pk=d.pk, then=Value(i)) for i, d in enumerate(found)],
+            output_field=IntegerField(),
+        )
+        departments = Department.objects.filter(pk__in=[d.pk for d in found]).order_by(rank)
         if row.action in (Action.WHISTLE, Action.REROUTE):
             active = list(
                 case.assignments.filter(state__in=ACTIVE_ASSIGNMENT)
