@@ -46,6 +46,7 @@ urlpatterns = [
     path("areas/", include("shequ.areas.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("registry/", include("shequ.registry.urls_import")),
+    path("cases/", include("shequ.cases.urls")),
     path("h/<str:token>/", registry_views.scan, name="scan"),
     path("portal/", include("shequ.portal.urls")),
     path("open311/", include("shequ.open311.urls")),

@@ -21,6 +21,45 @@ sys.path.insert(0, str(ROOT))
 from tests.browser.chromium import DESKTOP, launch  # noqa: E402
 
 PHONE = {"width": 390, "height": 844}
+
+# A few cases in the demo's first community, in the states the case pages show, made through
+# the services as the demo users would (the demo seed itself has no cases).
+DEMO_CASES = """
+from shequ.accounts.models import User
+from shequ.areas.models import Area, Department, Level
+from shequ.cases.models import Category
+from shequ.cases.services import case_act, case_register
+
+staff = User.objects.get(username="community")
+street_user = User.objects.get(username="dispatcher")
+handler = User.objects.get(username="department")
+community = staff.memberships.filter(area__level=Level.COMMUNITY).first().area
+grids = list(Area.objects.filter(parent=community, level=Level.GRID).order_by("code")[:2])
+department = handler.memberships.filter(department__isnull=False).first().department
+lamp = Category.objects.get(code="0301")
+samples = [
+    ("hotline_order", "龙湖路路灯不亮", "龙湖路与春融街交叉口往东第三盏路灯连续三晚不亮。", "close"),
+    ("hotline_12345", "小区门口井盖缺失", "龙湖小区北门外人行道井盖缺失，夜间有安全隐患。", "whistle"),
+    ("patrol", "楼道堆放杂物", "3栋2单元楼道堆放纸箱和旧家具，堵塞消防通道。", "escalate"),
+    ("resident", "路灯闪烁", "小区中心花园两盏路灯一直闪烁。", ""),
+    ("walk_in", "噪音扰民", "夜间施工噪音，影响居民休息。", "accept"),
+]
+for i, (channel, title, text, upto) in enumerate(samples):
+    case = case_register(actor=staff, channel=channel, category=lamp, title=title, description=text,
+                         reporter_name="王秀英", reporter_phone=f"1381234{5670 + i:04d}",
+                         area=grids[i % len(grids)], external_ref=f"DEMO-{i}").case
+    steps = {"accept": ["accept"], "escalate": ["accept", "escalate"],
+             "whistle": ["accept", "escalate", "whistle"],
+             "close": ["accept", "escalate", "whistle", "check_in", "resolve", "verify",
+                       "follow_up", "close"]}.get(upto, [])
+    for step in steps:
+        actor = {"whistle": street_user, "check_in": handler, "resolve": handler}.get(step, staff)
+        fields = {"escalate": {"reason": "需要职能部门处置"},
+                  "whistle": {"lead_department": department},
+                  "resolve": {"note": "已处置完毕"},
+                  "follow_up": {"reached": True, "resolution": "yes", "satisfaction": 5}}
+        case = case_act(actor=actor, case=case, action=step, **fields.get(step, {}))
+"""
 PASSWORD = "Shequ-demo-2026"  # noqa: S105 - the documented demo password
 
 
@@ -45,6 +84,7 @@ def wait_for(url: str, seconds: float = 30) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--only", default="", help="only the shots whose name starts so")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     var = tempfile.mkdtemp(prefix="shequ-shots-")
@@ -56,7 +96,12 @@ def main() -> int:
         "DATABASE_URL": f"sqlite:///{var}/db.sqlite3",
     }
     python = sys.executable
-    for command in (["migrate", "-v0"], ["collectstatic", "--no-input", "-v0"], ["demo_seed"]):
+    for command in (
+        ["migrate", "-v0"],
+        ["collectstatic", "--no-input", "-v0"],
+        ["demo_seed"],
+        ["shell", "-c", DEMO_CASES],
+    ):
         subprocess.run(
             [python, "manage.py", *command],
             cwd=ROOT,
@@ -105,9 +150,17 @@ def main() -> int:
                 ("portal-replies", None, "/portal/replies/"),
                 ("portal-staff-replies", "community", "/portal/staff/replies/"),
                 ("open311-keys", "admin", "/open311/keys/"),
+                ("case-work", "community", "/cases/work/"),
+                ("case-new", "community", "/cases/new/"),
+                ("case-list", "dispatcher", "/cases/?q=%E8%B7%AF%E7%81%AF"),
+                ("case-detail", "dispatcher", "closed-case"),
+                ("case-dispatch", "dispatcher", "dispatch-dialog"),
+                ("case-board", "department", "/cases/board/"),
             ]
             for size_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
                 for name, username, target in shots:
+                    if not name.startswith(args.only):
+                        continue
                     context = browser.new_context(
                         viewport=viewport, locale="zh-CN", device_scale_factor=1
                     )
@@ -129,6 +182,14 @@ def main() -> int:
                         if target == "first-household":
                             page.locator("a.house-cell").first.click()
                             page.locator("a[href^='/registry/households/']").first.click()
+                    elif target == "closed-case":
+                        page.goto(f"{base}/cases/?state=closed")
+                        page.locator(".case-table a[href^='/cases/']").first.click()
+                    elif target == "dispatch-dialog":
+                        page.goto(f"{base}/cases/work/?tab=dispatch")
+                        page.locator(".case-table a[href^='/cases/']").first.click()
+                        page.click("a[data-action=whistle]")
+                        page.wait_for_selector("#action-form-whistle")
                     else:
                         page.goto(f"{base}{target}")
                     page.wait_for_load_state("networkidle")

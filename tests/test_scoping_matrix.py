@@ -25,6 +25,7 @@ from shequ.registry.models import Building, House, Household, ImportJob, Residen
 from shequ.registry.services import household_move_out, resident_move_out
 from shequ.registry.testing import LI_ID
 from tests.matrix_portal import portal_endpoints, portal_state
+from tests import matrix_pages
 from tests.test_access_rules import _walk
 
 ALL = (
@@ -566,6 +567,7 @@ ENDPOINTS = [
     ),
 ]
 ENDPOINTS += portal_endpoints()
+ENDPOINTS += matrix_pages.endpoints()
 
 
 def _upload(text: str) -> Any:
@@ -593,6 +595,7 @@ def _state() -> tuple[Any, ...]:
         Visit.objects.count(),
         Stay.objects.count(),
         *portal_state(),
+        matrix_pages.case_state(),
     )
 
 
