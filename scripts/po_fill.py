@@ -1,6 +1,7 @@
 """Fill msgstr values in the zh_Hans catalogue from a JSON file of {msgid: msgstr} (or
 {"ctx\u0004msgid": msgstr}), clearing fuzzy flags; print what is still untranslated.
-Used after `make messages` when new strings arrive: python scripts/po_fill.py new.json"""
+Used after `make messages` when new strings arrive: python scripts/po_fill.py a.json b.json
+A plural entry (zh-Hans has one form) takes the string given for its singular msgid."""
 
 from __future__ import annotations
 
@@ -14,18 +15,22 @@ PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGE
 
 
 def main() -> int:
-    translations: dict[str, str] = (
-        json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")) if len(sys.argv) > 1 else {}
-    )
+    translations: dict[str, str] = {}
+    for name in sys.argv[1:]:
+        translations |= json.loads(Path(name).read_text(encoding="utf-8"))
     po = polib.pofile(str(PO))
     for entry in po:
         key = f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid
-        if key in translations:
+        if key not in translations:
+            continue
+        if entry.msgid_plural:
+            entry.msgstr_plural = {0: translations[key]}
+        else:
             entry.msgstr = translations[key]
-            if "fuzzy" in entry.flags:
-                entry.flags.remove("fuzzy")
-            entry.previous_msgid = None
-            entry.previous_msgctxt = None
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+        entry.previous_msgid = None
+        entry.previous_msgctxt = None
     po.save()
     missing = [e.msgid for e in po if not e.translated() or "fuzzy" in e.flags]
     for msgid in missing:
