@@ -564,6 +564,9 @@ ENDPOINTS = [
         anonymous=403,
     ),
 ]
+from tests.matrix_api import API_ENDPOINTS  # noqa: E402 - needs Endpoint defined above
+
+ENDPOINTS += API_ENDPOINTS
 
 
 def _upload(text: str) -> Any:
@@ -590,6 +593,29 @@ def _state() -> tuple[Any, ...]:
         sorted(ImportJob.objects.values_list("id", "status")),
         Visit.objects.count(),
         Stay.objects.count(),
+        *_case_state(),
+    )
+
+
+def _case_state() -> tuple[Any, ...]:
+    from shequ.cases.models import (  # noqa: PLC0415
+        Assignment,
+        CalendarDay,
+        Case,
+        CaseEvent,
+        CasePhoto,
+        Category,
+        IdempotencyKey,
+    )
+
+    return (
+        sorted(Case.objects.values_list("id", "state", "version", "area_id")),
+        CaseEvent.objects.count(),
+        sorted(Assignment.objects.values_list("id", "state")),
+        CasePhoto.objects.count(),
+        IdempotencyKey.objects.count(),
+        sorted(Category.objects.values_list("code", "name", "is_active")),
+        sorted(CalendarDay.objects.values_list("day", "kind")),
     )
 
 
