@@ -26,6 +26,7 @@ from shequ.cases.access import actor_kinds, ensure_may_intake, own_assignment, v
 from shequ.cases.deadlines import deadlines_for, end_of_working_day
 from shequ.cases.models import (
     ACTIVE_ASSIGNMENT,
+    FINAL_STATES,
     OPEN_STATES,
     Assignment,
     AssignmentRole,
@@ -462,6 +463,8 @@ def case_act(
             raise ConflictError.single("version", _("someone else changed this case meanwhile"))
         for callback in step.after or ():
             callback()
+        if step.target in FINAL_STATES:
+            _withdraw_active(locked)
         event = _event(
             locked,
             actor,
@@ -514,6 +517,15 @@ _WRITTEN = (
     "satisfaction",
     "close_note",
 )
+
+
+def _withdraw_active(case: Case) -> None:
+    """A finished case waits on no department: e.g. a co-department still waiting after the
+    lead returned the case, when the street then merges it into another."""
+    now = _now()
+    case.assignments.filter(state__in=ACTIVE_ASSIGNMENT).update(
+        state=AssignmentState.WITHDRAWN, finished_at=now, updated_at=now
+    )
 
 
 def _write(case: Case, old_version: int) -> bool:
