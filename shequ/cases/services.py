@@ -586,6 +586,9 @@ def _reject(actor: Any, case: Case, row: Transition, fields: dict[str, Any]) -> 
 
 
 def _take(actor: Any, case: Case, row: Transition, fields: dict[str, Any]) -> _Step:
+    # The community handles it itself now (a reopened case may still name the department
+    # that had it before, and a rework would send it back there).
+    case.lead_department = None
     return _Step(State.HANDLING, note=_text(fields, "note"))
 
 
