@@ -58,7 +58,7 @@ from shequ.core.api import HasPerm, KeysetPagination
 from shequ.core.errors import FieldError, NotAllowed, ServiceError
 from shequ.registry.models import House, Household
 
-ERRORS = OpenApiResponse(ErrorsSerializer, description=_("The one error shape"))
+ERRORS = OpenApiResponse(ErrorsSerializer, description="The one error shape")
 ERROR_RESPONSES = {400: ERRORS, 403: ERRORS, 404: ERRORS, 409: ERRORS}
 IDEMPOTENCY_HEADER = OpenApiParameter(
     idempotency.HEADER,
@@ -219,10 +219,10 @@ class CaseListCreate(generics.ListAPIView):  # type: ignore[type-arg]
         },
         parameters=[IDEMPOTENCY_HEADER],
         responses={
-            201: OpenApiResponse(CaseDetailSerializer, description=_("Registered")),
+            201: OpenApiResponse(CaseDetailSerializer, description="Registered"),
             200: OpenApiResponse(
                 CaseDetailSerializer,
-                description=_("The same external reference (or idempotency key) was seen before"),
+                description="The same external reference (or idempotency key) was seen before",
             ),
             **ERROR_RESPONSES,
         },

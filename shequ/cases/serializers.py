@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -68,7 +67,7 @@ class ActSerializer(serializers.Serializer[Any]):
         allow_null=True,
         default=None,
         min_value=1,
-        help_text=_("The version you saw; a stale one is refused with 409."),
+        help_text="The version you saw; a stale one is refused with 409.",
     )
     reason = serializers.CharField(
         max_length=TEXT_MAX, required=False, allow_blank=True, default=""
