@@ -251,6 +251,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by more than one field or sharing a field name with another app's.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "shequ.cases.models.State",
+        "CaseLevelEnum": "shequ.cases.models.CaseLevel",
+        "CaseResolutionEnum": "shequ.cases.models.Resolution",
+        "TimeUnitEnum": "shequ.cases.models.TimeUnit",
+        "AssignmentRoleEnum": "shequ.cases.models.AssignmentRole",
+        "AssignmentStateEnum": "shequ.cases.models.AssignmentState",
+        "AreaLevelEnum": "shequ.areas.models.Level",
+        "RoleEnum": "shequ.accounts.roles.Role",
+    },
 }
 
 LOGGING = {

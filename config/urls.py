@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from shequ.accounts import api as accounts_api
 from shequ.accounts.decorators import public
 from shequ.areas import api as areas_api
+from shequ.cases import api as cases_api
 from shequ.core import views as core_views
 from shequ.registry import api as registry_api
 from shequ.registry import views as registry_views
@@ -34,6 +35,17 @@ api_v1 = [
         registry_api.HouseholdMemberNew.as_view(),
         name="household_member_new",
     ),
+    # Cases (shequ/cases/api.py).
+    path("cases/", cases_api.CaseListCreate.as_view(), name="cases"),
+    path("cases/<int:pk>/", cases_api.CaseDetail.as_view(), name="case"),
+    path("cases/<int:pk>/events/", cases_api.CaseEvents.as_view(), name="case_events"),
+    path("cases/<int:pk>/actions/<str:action>/", cases_api.CaseAct.as_view(), name="case_action"),
+    path("cases/<int:pk>/reveal/", cases_api.CaseReveal.as_view(), name="case_reveal"),
+    path("categories/", cases_api.CategoryTree.as_view(), name="case_categories"),
+    path("categories/export/", cases_api.CategoryExport.as_view(), name="case_categories_export"),
+    path("categories/import/", cases_api.CategoryImport.as_view(), name="case_categories_import"),
+    path("calendar/export/", cases_api.CalendarExport.as_view(), name="case_calendar_export"),
+    path("calendar/import/", cases_api.CalendarImport.as_view(), name="case_calendar_import"),
 ]
 
 urlpatterns = [
@@ -50,6 +62,7 @@ urlpatterns = [
     path("h/<str:token>/", registry_views.scan, name="scan"),
     path("portal/", include("shequ.portal.urls")),
     path("open311/", include("shequ.open311.urls")),
+    path("settings/cases/", include("shequ.cases.urls_config")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),
 ]

@@ -568,6 +568,9 @@ ENDPOINTS = [
 ]
 ENDPOINTS += portal_endpoints()
 ENDPOINTS += matrix_pages.endpoints()
+from tests.matrix_api import API_ENDPOINTS  # noqa: E402 - needs Endpoint defined above
+
+ENDPOINTS += API_ENDPOINTS
 
 
 def _upload(text: str) -> Any:
@@ -596,6 +599,29 @@ def _state() -> tuple[Any, ...]:
         Stay.objects.count(),
         *portal_state(),
         matrix_pages.case_state(),
+        *_case_state(),
+    )
+
+
+def _case_state() -> tuple[Any, ...]:
+    from shequ.cases.models import (  # noqa: PLC0415
+        Assignment,
+        CalendarDay,
+        Case,
+        CaseEvent,
+        CasePhoto,
+        Category,
+        IdempotencyKey,
+    )
+
+    return (
+        sorted(Case.objects.values_list("id", "state", "version", "area_id")),
+        CaseEvent.objects.count(),
+        sorted(Assignment.objects.values_list("id", "state")),
+        CasePhoto.objects.count(),
+        IdempotencyKey.objects.count(),
+        sorted(Category.objects.values_list("code", "name", "is_active")),
+        sorted(CalendarDay.objects.values_list("day", "kind")),
     )
 
 

@@ -184,9 +184,17 @@ def category_export() -> dict[str, Any]:
 
 
 def load_calendar(payload: Any, *, model: Any = CalendarDay) -> LoadSummary:
-    if isinstance(payload, bytes | str):
-        payload = json.loads(payload)
+    """Create or update calendar days (no permission check: for migrations and commands;
+    the page and API go through :func:`calendar_import`)."""
     summary = LoadSummary()
+    if isinstance(payload, bytes | str):
+        try:
+            payload = json.loads(payload)
+        except (ValueError, UnicodeDecodeError) as exc:
+            summary.errors.append(
+                FieldError("file", _("not a JSON file: %(error)s") % {"error": exc})
+            )
+            return summary
     if not isinstance(payload, dict) or payload.get("format") != CALENDAR_FORMAT:
         summary.errors.append(
             FieldError("format", _("expected a file of format %(f)s") % {"f": CALENDAR_FORMAT})
@@ -198,7 +206,16 @@ def load_calendar(payload: Any, *, model: Any = CalendarDay) -> LoadSummary:
         ("workdays", DayKind.WORKDAY),
     )
     for key, kind in kinds:
-        for name, days in (payload.get(key) or {}).items():
+        groups = payload.get(key) or {}
+        if not isinstance(groups, dict):
+            summary.errors.append(FieldError(key, _("must be an object of names and days")))
+            continue
+        for name, days in groups.items():
+            if not isinstance(days, list) or len(str(name)) > 30:
+                summary.errors.append(
+                    FieldError(key, _("a name of up to 30 characters and a list of days"), name)
+                )
+                continue
             for raw in days:
                 try:
                     day = dt.date.fromisoformat(str(raw))
@@ -228,6 +245,33 @@ def load_calendar(payload: Any, *, model: Any = CalendarDay) -> LoadSummary:
             else:
                 summary.unchanged += 1
     return summary
+
+
+def calendar_import(*, actor: Any, payload: Any) -> LoadSummary:
+    """The holiday calendar from a ``shequ-calendar-1`` file: all or nothing, audited."""
+    ensure_has(actor, Perm.CASE_CONFIGURE)
+    summary = load_calendar(payload)
+    if summary.errors:
+        raise ServiceError.of(summary.errors)
+    if summary.created or summary.updated:
+        audit(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="cases.calendarday",
+            object_id="*",
+            object_repr=_("holiday calendar"),
+            changes={"created": summary.created, "updated": summary.updated},
+        )
+    return summary
+
+
+def calendar_export() -> dict[str, Any]:
+    """Every calendar day in the import format, grouped by name."""
+    out: dict[str, Any] = {"format": CALENDAR_FORMAT, "holidays": {}, "workdays": {}}
+    for row in CalendarDay.objects.order_by("day"):
+        key = "holidays" if row.kind == DayKind.HOLIDAY else "workdays"
+        out[key].setdefault(row.name, []).append(row.day.isoformat())
+    return out
 
 
 def seed_defaults(

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from shequ.accounts.access import ensure_allowed
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
+from shequ.core.actors import is_system
 from shequ.core.audit import AuditAction, audit
 from shequ.core.crypto import decrypt, encrypt
-from shequ.core.errors import ServiceError
+from shequ.core.errors import NotAllowed, ServiceError
 from shequ.registry.personal import MIN_REASON, Protected, protect_phone
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ def reveal_reporter(*, actor: Any, case: Case, field: str, reason: str) -> str:
     """The clear name or phone of the reporter, for a follow-up call: needs the reveal
     permission in the case's area and a reason, and is audited."""
     ensure_allowed(actor, Perm.PERSONAL_REVEAL, case.area_path)
+    if not is_system(actor) and not may_see_reporter(actor, case):
+        # A grid worker may reveal the register's data, but not a confidential reporter.
+        raise NotAllowed(Perm.PERSONAL_REVEAL)
     purpose = REVEALABLE.get(field)
     if purpose is None:
         raise ServiceError.single("field", _("cannot be revealed"))

@@ -26,6 +26,7 @@ from shequ.cases.access import actor_kinds, ensure_may_intake, own_assignment, v
 from shequ.cases.deadlines import deadlines_for, end_of_working_day
 from shequ.cases.models import (
     ACTIVE_ASSIGNMENT,
+    FINAL_STATES,
     OPEN_STATES,
     Assignment,
     AssignmentRole,
@@ -468,6 +469,8 @@ def case_act(
             raise ConflictError.single("version", _("someone else changed this case meanwhile"))
         for callback in step.after or ():
             callback()
+        if step.target in FINAL_STATES:
+            _withdraw_active(locked)
         event = _event(
             locked,
             actor,
@@ -520,6 +523,15 @@ _WRITTEN = (
     "satisfaction",
     "close_note",
 )
+
+
+def _withdraw_active(case: Case) -> None:
+    """A finished case waits on no department: e.g. a co-department still waiting after the
+    lead returned the case, when the street then merges it into another."""
+    now = _now()
+    case.assignments.filter(state__in=ACTIVE_ASSIGNMENT).update(
+        state=AssignmentState.WITHDRAWN, finished_at=now, updated_at=now
+    )
 
 
 def _write(case: Case, old_version: int) -> bool:
@@ -580,6 +592,9 @@ def _reject(actor: Any, case: Case, row: Transition, fields: dict[str, Any]) -> 
 
 
 def _take(actor: Any, case: Case, row: Transition, fields: dict[str, Any]) -> _Step:
+    # The community handles it itself now (a reopened case may still name the department
+    # that had it before, and a rework would send it back there).
+    case.lead_department = None
     return _Step(State.HANDLING, note=_text(fields, "note"))
 
 
