@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from shequ.accounts import api as accounts_api
 from shequ.accounts.decorators import public
 from shequ.areas import api as areas_api
+from shequ.cases import api_inbox
 from shequ.core import views as core_views
 from shequ.registry import api as registry_api
 from shequ.registry import views as registry_views
@@ -34,6 +35,12 @@ api_v1 = [
         registry_api.HouseholdMemberNew.as_view(),
         name="household_member_new",
     ),
+    path("notifications/", api_inbox.NotificationList.as_view(), name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        api_inbox.NotificationRead.as_view(),
+        name="notification_read",
+    ),
 ]
 
 urlpatterns = [
@@ -46,6 +53,8 @@ urlpatterns = [
     path("areas/", include("shequ.areas.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("registry/", include("shequ.registry.urls_import")),
+    path("inbox/", include("shequ.cases.urls_inbox")),
+    path("webhooks/", include("shequ.cases.urls_webhooks")),
     path("h/<str:token>/", registry_views.scan, name="scan"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),

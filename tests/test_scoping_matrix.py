@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from shequ.accounts.models import Membership, User
 from shequ.areas.models import Area, Department, Organization
+from shequ.cases.models_notify import Notification, Webhook, WebhookDelivery
 from shequ.core.actors import SYSTEM
 from shequ.core.models import AuditRecord
 from shequ.core.testing import PASSWORD, Personas, Tree
@@ -565,6 +566,10 @@ ENDPOINTS = [
     ),
 ]
 
+from tests.matrix_notify import NOTIFY_ENDPOINTS  # noqa: E402 - needs Endpoint, defined above
+
+ENDPOINTS += NOTIFY_ENDPOINTS
+
 
 def _upload(text: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
@@ -590,6 +595,9 @@ def _state() -> tuple[Any, ...]:
         sorted(ImportJob.objects.values_list("id", "status")),
         Visit.objects.count(),
         Stay.objects.count(),
+        sorted(Notification.objects.values_list("id", "read_at")),
+        sorted(Webhook.objects.values_list("id", "is_active")),
+        WebhookDelivery.objects.count(),
     )
 
 

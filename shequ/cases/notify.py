@@ -23,15 +23,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from shequ.accounts.models import Membership, User
-from shequ.accounts.roles import Role
+from shequ.accounts.roles import Perm, Role
 from shequ.cases.models import Assignment, AssignmentState, Case, CaseEvent, State
 from shequ.cases.models_notify import Notification, NotificationKind
+from shequ.core.errors import NotAllowed
 from shequ.core.paths import ancestors
 
 log = logging.getLogger(__name__)
@@ -267,3 +268,41 @@ def when(moment: Any) -> str:
     if moment is None:
         return "—"
     return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+# --- the inbox ----------------------------------------------------------------------------
+
+
+def inbox(user: Any) -> Any:
+    """The user's own notifications, unread first, newest first."""
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("case")
+        .order_by(F("read_at").asc(nulls_first=True), "-id")
+    )
+
+
+def access_notification(user: Any, pk: Any) -> Notification:
+    """The user's own notification; NotAllowed (404) for a missing one or anyone else's."""
+    try:
+        return Notification.objects.get(pk=int(pk), user=user)
+    except (ValueError, TypeError, Notification.DoesNotExist):
+        raise NotAllowed(Perm.CASE_VIEW) from None
+
+
+def notification_read(*, actor: Any, notification: Notification) -> Notification:
+    """Mark one read (again: no change)."""
+    if notification.user_id != getattr(actor, "pk", None):
+        raise NotAllowed(Perm.CASE_VIEW)
+    now = timezone.now()
+    if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+        notification.read_at = now
+    else:
+        notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_read_all(*, actor: Any) -> int:
+    return Notification.objects.filter(user=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -253,7 +253,7 @@ def test_concurrent_sweeps_on_postgresql(tree: Any, personas: Any) -> None:
             barrier.wait()
             sweep.run_sweep(now)
             sweep.run_sweep(now)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
