@@ -270,3 +270,51 @@ def test_concurrent_sweeps_on_postgresql(tree: Any, personas: Any) -> None:
     assert CaseEvent.objects.filter(action="escalated").count() == 20
     assert Notification.objects.filter(user=p.dispatcher, kind="escalated").count() == 20
     assert Case.objects.filter(state=State.ACCEPTED, escalated_at__isnull=True).count() == 0
+
+
+KILLER = """
+import datetime as dt, os, signal, sys
+import django
+django.setup()
+from shequ.cases import notify, sweep
+real, calls = notify.dispatchers, []
+def dies_on_the_third(case):
+    calls.append(case.pk)
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no rollback handler: a real kill
+    return real(case)
+notify.dispatchers = dies_on_the_third
+sweep.run_sweep(dt.datetime.fromisoformat(sys.argv[1]))
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a second process needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_worker_process_killed_with_sigkill(tree: Any, personas: Any) -> None:
+    """The same as above with a real process killed by SIGKILL in the middle of a pass."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from shequ.cases.testing import build_case_world  # noqa: PLC0415
+
+    world = build_case_world(tree, personas)
+    p = world.personas
+    with time_machine.travel(MONDAY_9, tick=False):
+        for i in range(5):
+            act(new_case(world, title=f"被杀{i}"), p.community_staff, "accept")
+    now = MONDAY_9 + dt.timedelta(days=10)
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "DATABASE_URL": url}
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", KILLER, now.isoformat()], env=env, check=False, timeout=120
+    )
+    assert done.returncode == -9
+    assert CaseEvent.objects.filter(action="overdue").count() == 5
+    assert CaseEvent.objects.filter(action="escalated").count() == 2  # the third died unsaid
+    sweep.run_sweep(now)
+    sweep.run_sweep(now)
+    assert CaseEvent.objects.filter(action="escalated").count() == 5
+    assert Notification.objects.filter(user=p.dispatcher, kind="escalated").count() == 5
+    assert Case.objects.filter(escalated_at__isnull=True).count() == 0
