@@ -238,6 +238,19 @@ def attempt(delivery: WebhookDelivery) -> Outcome:
             "X-Shequ-Signature": signature(secret, body),
         },
     )
+    _record(delivery, outcome)
+    if not outcome.ok:
+        log.warning(
+            "webhook %s delivery %s attempt %s failed: %s",
+            webhook.pk,
+            delivery.pk,
+            delivery.attempts,
+            outcome.error or outcome.status,
+        )
+    return outcome
+
+
+def _record(delivery: WebhookDelivery, outcome: Outcome) -> None:
     now = timezone.now()
     values: dict[str, Any] = {"last_status": outcome.status, "last_error": outcome.error}
     if outcome.ok:
@@ -248,15 +261,6 @@ def attempt(delivery: WebhookDelivery) -> Outcome:
     WebhookDelivery.objects.filter(
         pk=delivery.pk, attempts=delivery.attempts, state=DeliveryState.PENDING
     ).update(**values)
-    if not outcome.ok:
-        log.warning(
-            "webhook %s delivery %s attempt %s failed: %s",
-            webhook.pk,
-            delivery.pk,
-            delivery.attempts,
-            outcome.error or outcome.status,
-        )
-    return outcome
 
 
 def deliver_due(now: dt.datetime | None = None) -> dict[str, int]:
@@ -278,7 +282,14 @@ def deliver_due(now: dt.datetime | None = None) -> dict[str, int]:
         if not claim(pk, attempts, now):
             continue  # another worker took this attempt
         delivery = WebhookDelivery.objects.select_related("webhook").get(pk=pk)
-        outcome = attempt(delivery)
+        try:
+            outcome = attempt(delivery)
+        except Exception as exc:
+            # A secret that no longer decrypts (a key removed too early), say: recorded on
+            # the row, retried at its time, and the other deliveries go on.
+            log.exception("webhook delivery %s could not be attempted", pk)
+            outcome = Outcome(None, f"{exc.__class__.__name__}: {exc}"[:ERROR_MAX])
+            _record(delivery, outcome)
         if outcome.ok:
             counts["delivered"] += 1
         elif delivery.attempts >= max_attempts():

@@ -185,3 +185,18 @@ def test_bad_input_is_named(world: CaseWorld) -> None:
         )
     assert {e.field for e in caught.value.errors} == {"name", "url", "channel"}
     assert Webhook.objects.count() == 0
+
+
+def test_a_secret_that_does_not_decrypt_is_recorded_not_fatal(
+    world: CaseWorld, receiver: Receiver
+) -> None:
+    admin = world.personas.administrator
+    broken = webhooks.webhook_create(actor=admin, name="坏密钥", url=receiver.url).webhook
+    Webhook.objects.filter(pk=broken.pk).update(secret_enc="v1.gone.AAAA.AAAA")
+    webhooks.webhook_create(actor=admin, name="好的", url=receiver.url)
+    new_case(world)
+    assert webhooks.deliver_due() == {"delivered": 1, "failed": 0, "retrying": 1}
+    row = WebhookDelivery.objects.get(webhook=broken)
+    assert row.state == DeliveryState.PENDING
+    assert "CryptoError" in row.last_error
+    assert len(receiver.received) == 1

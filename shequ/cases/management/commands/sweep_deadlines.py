@@ -3,6 +3,7 @@ a loop next to ``db_worker`` (``--every 60``). Any number may run at once (decis
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import Any
@@ -11,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from shequ.cases import sweep, webhooks
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -36,10 +39,17 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
             signal.signal(signal.SIGINT, lambda *_: stop.set())
         while True:
-            result = sweep.run_sweep()
-            sent = webhooks.deliver_due()
-            if options["verbosity"] > 1 or every == 0:
-                self.stdout.write(f"sweep: {result}; webhooks: {sent}")
+            try:
+                result = sweep.run_sweep()
+                sent = webhooks.deliver_due()
+            except Exception:
+                if every <= 0:
+                    raise
+                # The database restarting, say: keep the loop, try again at the next pass.
+                log.exception("sweep pass failed")
+            else:
+                if options["verbosity"] > 1 or every == 0:
+                    self.stdout.write(f"sweep: {result}; webhooks: {sent}")
             if every <= 0 or stop.wait(every):
                 break
             # A long-lived loop: drop connections the database closed or that are too old.
