@@ -234,6 +234,16 @@ def test_the_command_runs_one_pass(world: CaseWorld, capsys: pytest.CaptureFixtu
     assert "case_escalated 1" in out
 
 
+def test_the_task_runs_one_pass(world: CaseWorld) -> None:
+    from shequ.cases.tasks import sweep_deadlines  # noqa: PLC0415
+
+    handled_by_grid(world)
+    with time_machine.travel(MONDAY_9 + dt.timedelta(days=10), tick=False):
+        result = sweep_deadlines.enqueue()
+    assert "case_escalated 1" in result.return_value
+    assert CaseEvent.objects.filter(action="escalated").count() == 1
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="threads need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_on_postgresql(tree: Any, personas: Any) -> None:
