@@ -8,6 +8,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,10 +23,11 @@ from shequ.core.errors import ServiceError
 from shequ.core.forms import StyledForm, add_service_errors
 
 RECENT = 50
+capfirst_lazy = lazy(capfirst, str)
 
 
 class WebhookForm(StyledForm):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
+    name = forms.CharField(label=capfirst_lazy(gettext_lazy("name")), max_length=60)
     url = forms.CharField(label=gettext_lazy("Address (URL)"), max_length=500)
     channel = forms.ChoiceField(
         label=gettext_lazy("Only cases from channel"),
