@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shequ.accounts.context_processors.permissions",
+                "shequ.cases.context_processors.inbox",
             ],
         },
     },
@@ -234,6 +235,37 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# --- notifications and webhooks (docs/operations.md, "Workers in production") --------------
+# Mail each in-app notification to users who have an address (the inbox is the record; mail
+# is optional). Django's email settings below; the console backend prints mail in the demo.
+SHEQU_NOTIFY_EMAIL = env_bool("SHEQU_NOTIFY_EMAIL", default=False)
+_EMAIL_BACKEND = env_str("SHEQU_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+MAILERS = {
+    "default": {
+        "BACKEND": _EMAIL_BACKEND,
+        "OPTIONS": (
+            {
+                "host": env_str("SHEQU_EMAIL_HOST", "localhost"),
+                "port": env_int("SHEQU_EMAIL_PORT", 25),
+                "username": env_str("SHEQU_EMAIL_USER", ""),
+                "password": env_str("SHEQU_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("SHEQU_EMAIL_TLS", default=False),
+                "use_ssl": env_bool("SHEQU_EMAIL_SSL", default=False),
+                "timeout": 10,
+            }
+            if _EMAIL_BACKEND.endswith("smtp.EmailBackend")
+            else {}
+        ),
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("SHEQU_EMAIL_FROM", "shequ@localhost")
+# Webhook deliveries: the request timeout (seconds) and how long to wait before each retry
+# (minutes); after the last one a delivery is marked failed.
+SHEQU_WEBHOOK_TIMEOUT = env_int("SHEQU_WEBHOOK_TIMEOUT", 10)
+SHEQU_WEBHOOK_RETRY_MINUTES = [
+    int(m) for m in env_list("SHEQU_WEBHOOK_RETRY_MINUTES", ["1", "5", "30", "120", "720"])
+]
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -6,6 +6,7 @@ from shequ.accounts import api as accounts_api
 from shequ.accounts.decorators import public
 from shequ.areas import api as areas_api
 from shequ.cases import api as cases_api
+from shequ.cases import api_inbox
 from shequ.core import views as core_views
 from shequ.registry import api as registry_api
 from shequ.registry import views as registry_views
@@ -46,6 +47,12 @@ api_v1 = [
     path("categories/import/", cases_api.CategoryImport.as_view(), name="case_categories_import"),
     path("calendar/export/", cases_api.CalendarExport.as_view(), name="case_calendar_export"),
     path("calendar/import/", cases_api.CalendarImport.as_view(), name="case_calendar_import"),
+    path("notifications/", api_inbox.NotificationList.as_view(), name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        api_inbox.NotificationRead.as_view(),
+        name="notification_read",
+    ),
 ]
 
 urlpatterns = [
@@ -59,6 +66,8 @@ urlpatterns = [
     path("registry/", include("shequ.registry.urls")),
     path("registry/", include("shequ.registry.urls_import")),
     path("cases/", include("shequ.cases.urls")),
+    path("inbox/", include("shequ.cases.urls_inbox")),
+    path("webhooks/", include("shequ.cases.urls_webhooks")),
     path("h/<str:token>/", registry_views.scan, name="scan"),
     path("portal/", include("shequ.portal.urls")),
     path("open311/", include("shequ.open311.urls")),

@@ -1,5 +1,6 @@
-"""Serve the demo: the web server (gunicorn) and the background worker, stopped together
-with Ctrl-C. Run by `make demo` after migrations and the demo data are in place."""
+"""Serve the demo: the web server (gunicorn), the background worker and the deadline sweep
+(once a minute), stopped together with Ctrl-C. Run by `make demo` after migrations and the
+demo data are in place."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ def main() -> int:
     args = parser.parse_args()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     worker = subprocess.Popen([sys.executable, "manage.py", "db_worker"], cwd=ROOT, env=env)
+    # Deadlines warned, marked overdue and escalated, webhooks retried (decision 0018).
+    sweeper = subprocess.Popen(
+        [sys.executable, "manage.py", "sweep_deadlines", "--every", "60"], cwd=ROOT, env=env
+    )
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
@@ -41,10 +46,10 @@ def main() -> int:
         env=env,
     )
     print(
-        f"\nShequ demo: http://{args.host}:{args.port}/  (Ctrl-C stops the server and the worker)\n",
+        f"\nShequ demo: http://{args.host}:{args.port}/  (Ctrl-C stops the server, the worker and the sweep)\n",
         flush=True,
     )
-    children = (server, worker)
+    children = (server, worker, sweeper)
     stopping = False
 
     def stop(*_: object) -> None:

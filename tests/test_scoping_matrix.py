@@ -18,14 +18,15 @@ from django.urls import reverse
 
 from shequ.accounts.models import Membership, User
 from shequ.areas.models import Area, Department, Organization
+from shequ.cases.models_notify import Notification, Webhook, WebhookDelivery
 from shequ.core.actors import SYSTEM
 from shequ.core.models import AuditRecord
 from shequ.core.testing import PASSWORD, Personas, Tree
 from shequ.registry.models import Building, House, Household, ImportJob, Resident, Stay, Unit, Visit
 from shequ.registry.services import household_move_out, resident_move_out
 from shequ.registry.testing import LI_ID
-from tests.matrix_portal import portal_endpoints, portal_state
 from tests import matrix_pages
+from tests.matrix_portal import portal_endpoints, portal_state
 from tests.test_access_rules import _walk
 
 ALL = (
@@ -572,6 +573,10 @@ from tests.matrix_api import API_ENDPOINTS  # noqa: E402 - needs Endpoint define
 
 ENDPOINTS += API_ENDPOINTS
 
+from tests.matrix_notify import NOTIFY_ENDPOINTS  # noqa: E402 - needs Endpoint, defined above
+
+ENDPOINTS += NOTIFY_ENDPOINTS
+
 
 def _upload(text: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
@@ -622,6 +627,9 @@ def _case_state() -> tuple[Any, ...]:
         IdempotencyKey.objects.count(),
         sorted(Category.objects.values_list("code", "name", "is_active")),
         sorted(CalendarDay.objects.values_list("day", "kind")),
+        sorted(Notification.objects.values_list("id", "read_at")),
+        sorted(Webhook.objects.values_list("id", "is_active")),
+        WebhookDelivery.objects.count(),
     )
 
 

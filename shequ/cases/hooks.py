@@ -12,3 +12,9 @@ from shequ.cases.models import Case, CaseEvent
 
 def after_event(case: Case, event: CaseEvent, before: dict[str, Any] | None) -> None:
     """``before`` is the audited snapshot of the case before the event (None for intake)."""
+    from shequ.cases import notify, webhooks  # noqa: PLC0415 - they import the services' models
+
+    # The inbox rows and the webhook deliveries are written in the transition's transaction
+    # (a rolled-back transition tells no one); mail and the sending itself go after commit.
+    notify.on_event(case, event)
+    webhooks.on_event(case, event)

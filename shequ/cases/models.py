@@ -486,3 +486,7 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# The inbox and the webhooks live in their own module; imported here so that Django finds them.
+from shequ.cases import models_notify  # noqa: E402, F401
