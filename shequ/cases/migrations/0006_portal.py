@@ -18,7 +18,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0002_seed")]
+    dependencies = [("cases", "0003_notify")]
 
     operations = [
         migrations.AddField(
