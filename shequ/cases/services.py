@@ -258,11 +258,6 @@ def case_register(
     assert where is not None
     assert category is not None
 
-    if external_ref:
-        existing = Case.objects.filter(channel=channel, external_ref=external_ref).first()
-        if existing is not None:
-            return Registered(existing, created=False)
-
     try:
         if not public_intake:
             ensure_may_intake(actor, where.area.area_path)
@@ -270,6 +265,17 @@ def case_register(
         raise ServiceError.single(
             "location", _("this place is outside the areas where you may register cases")
         ) from None
+
+    if external_ref:
+        existing = Case.objects.filter(channel=channel, external_ref=external_ref).first()
+        if existing is not None:
+            # The same order again is the same case -- but a reference must not be a way
+            # to open a case someone may not see.
+            if public_intake or visible_cases(actor).filter(pk=existing.pk).exists():
+                return Registered(existing, created=False)
+            raise ServiceError.single(
+                "external_ref", _("this reference is already registered in another area")
+            )
 
     now = _now()
     rules = deadlines_for(category, level)

@@ -372,3 +372,17 @@ def test_available_actions_follow_the_table(world: CaseWorld) -> None:
     street = {row.action for row in available_actions(world.personas.dispatcher, case)}
     assert Action.RELOCATE in street
     assert available_actions(world.personas.department_handler, case) == []
+
+
+def test_an_external_reference_does_not_open_someone_elses_case(world: CaseWorld) -> None:
+    new_case(world, channel="hotline_order", external_ref="B-7")
+    with pytest.raises(ServiceError) as caught:
+        new_case(
+            world,
+            actor=world.personas.other_grid_worker,
+            area=world.tree.grid_b,
+            channel="hotline_order",
+            external_ref="B-7",
+        )
+    assert caught.value.errors[0].field == "external_ref"
+    assert Case.objects.count() == 1
