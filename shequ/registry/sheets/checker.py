@@ -3,14 +3,18 @@
 The rules are the services' (``building_create``, ``house_create``, ``clean_resident``); what
 differs is how the database is asked: one query per chunk for the ID numbers already in the
 register, one for the names in households that rows without an ID number join, and the
-buildings, houses and households of the import's area read once at the start. The same
-``Checker`` runs twice: before the preview (nothing written) and again inside the commit's
-transaction, where it sees the buildings, houses and households created by earlier chunks."""
+buildings, houses and households of the import's area read once at the start. The check
+runs before the preview (nothing written); its valid rows are staged for the commit
+(``staged``), where ``recheck`` asks the register again only about the people. When what the
+check read of the area has changed by then (``fingerprint``), the commit checks every row
+again inside its transaction, where it sees the buildings, houses and households created by
+earlier chunks."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,6 +40,7 @@ from shequ.registry.models import (
     Residency,
     Resident,
 )
+from shequ.registry.personal import Protected
 from shequ.registry.services import ResidentData
 from shequ.registry.sheets import cells
 from shequ.registry.sheets.columns import BUILDING_KEYS, BY_KEY, HOUSE_KEYS, PERSON_KEYS
@@ -226,6 +231,9 @@ class CheckedRow:
     person: ResidentData | None = None
     id_index: str = ""
     status: str = NO_PERSON
+    # encrypted before the commit (staged rows); the writer encrypts the others
+    id_protected: Protected | None = None
+    phone_protected: Protected | None = None
 
     @property
     def ok(self) -> bool:
@@ -235,20 +243,30 @@ class CheckedRow:
 class Checker:
     """Checks chunks of rows against the rules, the rest of the file and the register."""
 
-    def __init__(self, *, area: Area, actor: Any, today: dt.date, sheet: Sheet) -> None:
+    def __init__(
+        self, *, area: Area, actor: Any, today: dt.date, sheet: Sheet | None = None
+    ) -> None:
         self.area = area
         self.actor = actor
         self.today = today
-        self.sheet = sheet
         self.ids: Protector = id_numbers()
         self.grids = self._grids()
         self.buildings: dict[BuildingKey, BuildingRef] = {}
         self.houses: dict[HouseKey, HouseRef] = {}
         self.households: dict[HouseholdKey, HouseholdRef] = {}
         self._load_register()
+        self.fingerprint = self._fingerprint()
         self.seen_ids: dict[str, int] = {}  # normalised ID number -> first row
         self.seen_names: dict[tuple[HouseholdKey, str], int] = {}  # rows without an ID number
         self.members: dict[int, set[str]] = {}  # household id -> current members' names
+        self._index: dict[str, int] = {}
+        self._readers: list[tuple[str, int, Callable[[Cell], Any]]] = []
+        self._formulas: dict[int, set[int]] = {}
+        if sheet is not None:
+            self.use(sheet)
+
+    def use(self, sheet: Sheet) -> None:
+        """Check the rows of ``sheet`` (its columns, its formulas)."""
         self._index = dict(sheet.columns)
         self._readers = [(key, index, _reader(key)) for key, index in self._index.items()]
         self._formulas = sheet.formulas
@@ -311,12 +329,47 @@ class Checker:
             if found is not None and (found, ref) not in self.households:
                 self.households[(found, ref)] = HouseholdRef(pk, path, head_id)
 
+    def _fingerprint(self) -> str:
+        """A digest of everything the checks read from the database, other than the people:
+        the grids, the buildings, houses and households of the area as loaded, the day and
+        the encryption key in use. Equal before the preview and at the commit: the staged
+        rows stand, but for the people (``shequ.registry.sheets.staged``)."""
+        digest = hashlib.sha256()
+        digest.update(repr((self.today.isoformat(), self.ids.key_id)).encode())
+        digest.update(repr(sorted(self.grids.items())).encode())
+        for refs in (self.buildings, self.houses, self.households):
+            digest.update(repr(sorted(refs.items())).encode())
+        return digest.hexdigest()
+
     # -- rows ---------------------------------------------------------------------------------------
 
     def check(self, rows: Iterable[tuple[int, list[Cell]]]) -> list[CheckedRow]:
         checked = [self._row(number, cells_) for number, cells_ in rows]
         self._against_register(checked)
         return checked
+
+    def recheck(self, rows: list[CheckedRow]) -> list[CheckedRow]:
+        """Rows checked before (staged): the buildings, houses and households they make
+        known again, and the people asked again against the register."""
+        for row in rows:
+            if row.building_fields and row.building not in self.buildings:
+                f = row.building_fields
+                self.buildings[row.building] = BuildingRef(  # type: ignore[index]
+                    None, f["area_path"], f["floors"], f["entrances"], f["address"], row.number
+                )
+            if row.house_fields and row.house not in self.houses:
+                f = row.house_fields
+                building = self.buildings[row.house[0]]  # type: ignore[index]
+                self.houses[row.house] = HouseRef(  # type: ignore[index]
+                    None, building.area_path, f["floor"], f["use"], f["floor_area"], row.number
+                )
+            if row.household is not None and row.household not in self.households:
+                house = self.houses[row.household[0]]
+                self.households[row.household] = HouseholdRef(
+                    None, house.area_path, None, row.number
+                )
+        self._against_register(rows)
+        return rows
 
     def _row(self, number: int, row_cells: list[Cell]) -> CheckedRow:
         row = CheckedRow(number)

@@ -223,8 +223,8 @@ class Writer:
                 household_id=household.id,
                 area_path=household.area_path,
                 person=d,
-                id_number=checker.ids.protect(d.id_number, row.id_index),
-                phone=self.phones.protect(d.phone),
+                id_number=row.id_protected or checker.ids.protect(d.id_number, row.id_index),
+                phone=row.phone_protected or self.phones.protect(d.phone),
                 moved_in=self.today,
             )
             self.touched_houses.add(checker.houses[row.household[0]].id)  # type: ignore[index,arg-type]

@@ -53,7 +53,7 @@ from shequ.registry.services import (
     household_create,
     resident_add,
 )
-from shequ.registry.sheets import export, pipeline, reader, writer
+from shequ.registry.sheets import export, pipeline, reader, staged, writer
 from shequ.registry.sheets.checker import check_person
 from shequ.registry.sheets.columns import COLUMNS, NOTES_SHEET_NAME, SHEET_NAME
 from shequ.registry.sheets.protect import id_numbers, phones
@@ -600,6 +600,100 @@ def test_register_changed_between_check_and_commit(tree: Any, staff: Any, family
     assert "nothing was imported" in job.summary["changed"]
     assert errors_at(job, 2)[0][0] == "O 身份证号"
     assert before == table_counts()
+
+
+def test_commit_writes_the_staged_rows_without_reading_the_sheet(
+    tree: Any, staff: Any, family: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = run(staff, tree.community_a, make_xlsx(family))
+    path = staged.path(job.pk)
+    assert path.exists()
+    content = path.read_bytes()
+    # the ID numbers and phones are kept encrypted only
+    assert pid(1950, 11).encode() not in content
+    assert b"13900001111" not in content
+
+    def no_reading(job: Any) -> Any:
+        raise AssertionError("the sheet was read again")
+
+    monkeypatch.setattr(pipeline, "open_job_file", no_reading)
+    pipeline.import_commit(actor=staff, job=job, valid_only=False)
+    pipeline.run_commit(job.pk, staff.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert job.summary["created"]["residents"] == 3
+    assert job.summary["rows"] == 4
+    assert not path.exists()
+    person = Resident.objects.get(name="赵建国")
+    assert decrypt(person.id_number_enc, purpose=ID_NUMBER) == pid(1950, 11)
+    assert decrypt(person.phone_enc, purpose=PHONE) == "13900001111"
+    assert person.id_number_bidx == id_number_index(pid(1950, 11))
+
+
+def test_staged_commit_asks_the_register_about_the_people_again(
+    tree: Any, staff: Any, family: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone registers 赵建国 in another community meanwhile: the area's buildings are
+    unchanged, so the staged rows are used, and the person is found in the register."""
+    job = run(staff, tree.community_a, make_xlsx(family))
+    building = building_create(
+        actor=SYSTEM, area=tree.grid_c, number="9栋", address="某路9号", floors=3
+    )
+    house = house_create(actor=SYSTEM, building=building, entrance=1, floor=1, room="101")
+    resident_add(
+        actor=SYSTEM,
+        household=household_create(actor=SYSTEM, house=house),
+        data=ResidentData(name="赵建国", id_number=pid(1950, 11)),
+    )
+    monkeypatch.setattr(pipeline, "open_job_file", None)  # the sheet is not read again
+    before = table_counts()
+    pipeline.import_commit(actor=staff, job=job, valid_only=False)
+    pipeline.run_commit(job.pk, staff.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.VALIDATED
+    assert "nothing was imported" in job.summary["changed"]
+    assert [e[0] for e in errors_at(job, 2)] == ["O 身份证号"]
+    assert before == table_counts()
+    # the valid rows only, from the same staged rows
+    pipeline.import_commit(actor=staff, job=job, valid_only=True)
+    pipeline.run_commit(job.pk, staff.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert (job.summary["rows"], job.summary["valid_rows"], job.summary["skipped_rows"]) == (
+        4,
+        3,
+        1,
+    )
+    assert job.summary["created"]["residents"] == 2
+
+
+def test_the_sheet_is_checked_again_when_the_area_changed(
+    tree: Any, staff: Any, family: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A building added to the area meanwhile: the staged rows are not used."""
+    job = run(staff, tree.community_a, make_xlsx(family))
+    building_create(actor=SYSTEM, area=tree.grid_b, number="9栋", address="某路9号", floors=3)
+    opened: list[int] = []
+    original = pipeline.open_job_file
+
+    def counted(job: Any) -> Any:
+        opened.append(job.pk)
+        return original(job)
+
+    monkeypatch.setattr(pipeline, "open_job_file", counted)
+    pipeline.import_commit(actor=staff, job=job, valid_only=False)
+    pipeline.run_commit(job.pk, staff.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert opened == [job.pk]
+    assert job.summary["created"]["residents"] == 3
+
+
+def test_staged_rows_are_discarded_with_the_job(tree: Any, staff: Any, family: Any) -> None:
+    job = run(staff, tree.community_a, make_xlsx(family))
+    assert staged.path(job.pk).exists()
+    pipeline.import_cancel(actor=staff, job=job)
+    assert not staged.path(job.pk).exists()
 
 
 # --- bad files --------------------------------------------------------------------------------------
