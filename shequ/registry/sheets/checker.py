@@ -43,7 +43,16 @@ from shequ.registry.models import (
 from shequ.registry.personal import Protected
 from shequ.registry.services import ResidentData
 from shequ.registry.sheets import cells
-from shequ.registry.sheets.columns import BUILDING_KEYS, BY_KEY, HOUSE_KEYS, PERSON_KEYS
+from shequ.registry.sheets.columns import (
+    BUILDING_KEYS,
+    BY_KEY,
+    CHOICES,
+    FALSE_WORDS,
+    HOUSE_KEYS,
+    PERSON_KEYS,
+    TRUE_WORDS,
+    normalise_header,
+)
 from shequ.registry.sheets.protect import Protector, id_numbers
 from shequ.registry.sheets.reader import Cell, Sheet
 
@@ -174,6 +183,30 @@ def _reader(key: str) -> Callable[[Cell], Any]:
     return readers[kind]
 
 
+_TEXT = object()
+_WHOLE = object()
+
+
+def _fast(key: str) -> Any:
+    """What ``Checker._row`` reads of column ``key`` without calling its reader: text as
+    text, a whole number given as a float, or the words of a choice or yes/no column exactly
+    as written (their normalised spellings, which ``cells`` would find too)."""
+    column = BY_KEY[key]
+    if key == "id_number":
+        return None
+    if column.kind == "text":
+        return _TEXT
+    if column.kind == "int":
+        return _WHOLE
+    if column.kind == "choice":
+        return dict(CHOICES[key])
+    if column.kind == "bool":
+        words = {normalise_header(w): True for w in TRUE_WORDS}
+        words.update({normalise_header(w): False for w in FALSE_WORDS})
+        return words
+    return None
+
+
 # --- what is known about the register of the area --------------------------------------------------
 
 
@@ -260,7 +293,7 @@ class Checker:
         self.seen_names: dict[tuple[HouseholdKey, str], int] = {}  # rows without an ID number
         self.members: dict[int, set[str]] = {}  # household id -> current members' names
         self._index: dict[str, int] = {}
-        self._readers: list[tuple[str, int, Callable[[Cell], Any]]] = []
+        self._readers: list[tuple[str, int, Callable[[Cell], Any], Any]] = []
         self._formulas: dict[int, set[int]] = {}
         if sheet is not None:
             self.use(sheet)
@@ -268,7 +301,9 @@ class Checker:
     def use(self, sheet: Sheet) -> None:
         """Check the rows of ``sheet`` (its columns, its formulas)."""
         self._index = dict(sheet.columns)
-        self._readers = [(key, index, _reader(key)) for key, index in self._index.items()]
+        self._readers = [
+            (key, index, _reader(key), _fast(key)) for key, index in self._index.items()
+        ]
         self._formulas = sheet.formulas
 
     # -- the register of the area, read once ------------------------------------------------------
@@ -375,8 +410,19 @@ class Checker:
         row = CheckedRow(number)
         values: dict[str, Any] = {}
         width = len(row_cells)
-        for key, index, read in self._readers:
+        for key, index, read, fast in self._readers:
             cell = row_cells[index] if index < width else ""
+            # the usual cells, without a call: what ``read`` would give them
+            if cell.__class__ is str:
+                if fast is _TEXT:
+                    values[key] = " ".join(cell.split())
+                    continue
+                if fast.__class__ is dict and cell in fast:  # a choice or 是/否 as written
+                    values[key] = fast[cell]
+                    continue
+            elif cell.__class__ is float and fast is _WHOLE and cell.is_integer():
+                values[key] = int(cell)
+                continue
             if cell == "" and key != "care_tags":
                 values[key] = None if read is not cells.text else ""
                 continue

@@ -138,18 +138,24 @@ class Stager:
         self.final.parent.mkdir(parents=True, exist_ok=True)
         self.temporary = self.final.with_suffix(".tmp")
         self.file: IO[bytes] | None = self.temporary.open("wb")
-        marshal.dump({"version": VERSION, "fingerprint": fingerprint, "labels": labels}, self.file)
+        self._put({"version": VERSION, "fingerprint": fingerprint, "labels": labels})
         self.rows = 0
+
+    def _put(self, value: Any) -> None:
+        # length-prefixed: marshal.load on a file reads it a few bytes at a time
+        assert self.file is not None
+        data = marshal.dumps(value)
+        self.file.write(len(data).to_bytes(8, "little") + data)
 
     def add(self, rows: list[CheckedRow]) -> None:
         assert self.file is not None
         kept = [_row(r) for r in rows if r.ok]
         self.rows += len(kept)
-        marshal.dump(kept, self.file)
+        self._put(kept)
 
     def close(self) -> None:
         assert self.file is not None
-        marshal.dump(None, self.file)  # the end
+        self._put(None)  # the end
         self.file.close()
         self.file = None
         os.replace(self.temporary, self.final)
@@ -174,11 +180,19 @@ class Staged:
         return self.labels.get(key, key)
 
     def chunks(self) -> Iterator[list[CheckedRow]]:
-        while (chunk := marshal.load(self.file)) is not None:  # noqa: S302 - our own file
+        while (chunk := _get(self.file)) is not None:
             yield [_checked(data) for data in chunk]
 
     def close(self) -> None:
         self.file.close()
+
+
+def _get(file: IO[bytes]) -> Any:
+    size = int.from_bytes(file.read(8), "little")
+    data = file.read(size)
+    if len(data) != size or not data:
+        raise EOFError
+    return marshal.loads(data)  # noqa: S302 - written by Stager, under VAR_DIR
 
 
 def open_staged(job_id: int) -> Staged | None:
@@ -188,7 +202,7 @@ def open_staged(job_id: int) -> Staged | None:
     except OSError:
         return None
     try:
-        header = marshal.load(file)  # noqa: S302 - written by Stager, under VAR_DIR
+        header = _get(file)
     except (EOFError, ValueError, TypeError):
         file.close()
         return None

@@ -53,7 +53,7 @@ from shequ.registry.services import (
     household_create,
     resident_add,
 )
-from shequ.registry.sheets import export, pipeline, reader, staged, writer
+from shequ.registry.sheets import checker, export, pipeline, reader, staged, writer
 from shequ.registry.sheets.checker import check_person
 from shequ.registry.sheets.columns import COLUMNS, NOTES_SHEET_NAME, SHEET_NAME
 from shequ.registry.sheets.protect import id_numbers, phones
@@ -273,6 +273,22 @@ def test_bulk_protection_is_the_services(db: Any) -> None:
         fast, slow = tels.protect(value), protect_phone(value)
         assert (fast.bidx, fast.mask) == (slow.bidx, slow.mask)
         assert decrypt(fast.enc, purpose=PHONE) == value
+
+
+def test_the_checkers_shortcuts_read_cells_as_their_readers() -> None:
+    """``Checker._row`` reads the usual cells without calling the column's reader."""
+    for column in COLUMNS:
+        fast, read = checker._fast(column.key), checker._reader(column.key)
+        if fast is checker._TEXT:
+            for cell in ("", " a  b ", "张 伟", "\t1\n"):
+                assert read(cell) == " ".join(cell.split())
+        elif fast is checker._WHOLE:
+            for cell in (1.0, -3.0, 18.0):
+                assert read(cell) == int(cell)
+        elif isinstance(fast, dict):
+            assert fast
+            for word, value in fast.items():
+                assert read(word) == value, (column.key, word)
 
 
 # --- a whole import --------------------------------------------------------------------------------
