@@ -53,7 +53,7 @@ from shequ.registry.services import (
     household_create,
     resident_add,
 )
-from shequ.registry.sheets import checker, export, pipeline, reader, staged, writer
+from shequ.registry.sheets import checker, export, pipeline, reader, staged, writer, xlsx
 from shequ.registry.sheets.checker import check_person
 from shequ.registry.sheets.columns import COLUMNS, NOTES_SHEET_NAME, SHEET_NAME
 from shequ.registry.sheets.protect import id_numbers, phones
@@ -187,6 +187,14 @@ def _files_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.VAR_DIR = tmp_path
 
 
+@pytest.fixture(params=["calamine", "streaming"])
+def both_readers(request: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with python-calamine and with the streaming reader of large sheets."""
+    if request.param == "streaming":
+        monkeypatch.setattr(reader, "STREAM_ABOVE", -1)
+    return str(request.param)
+
+
 @pytest.fixture
 def staff(personas: Any) -> Any:
     return personas.community_staff
@@ -294,6 +302,7 @@ def test_the_checkers_shortcuts_read_cells_as_their_readers() -> None:
 # --- a whole import --------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_import_writes_what_the_services_would(tree: Any, staff: Any, family: Any) -> None:
     job = run(staff, tree.community_a, make_xlsx(family), commit=True)
     assert job.status == ImportStatus.DONE, job.errors
@@ -766,6 +775,7 @@ def test_file_too_large(tree: Any, staff: Any, monkeypatch: pytest.MonkeyPatch) 
     assert "split the sheet" in str(error.value)
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_wrong_and_missing_headers(tree: Any, staff: Any) -> None:
     headers = [h for h in HEADERS if h not in ("身份证号", "房号")] + ["备注", "姓名"]
     job = run(staff, tree.community_a, make_xlsx([{}], headers))
@@ -776,6 +786,7 @@ def test_wrong_and_missing_headers(tree: Any, staff: Any) -> None:
     assert "appear twice: W 姓名" in text
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_english_headers_and_a_title_row(tree: Any, staff: Any) -> None:
     keys = [c.key for c in COLUMNS]
     by_header = {c.header: c.key for c in COLUMNS}
@@ -790,6 +801,7 @@ def test_english_headers_and_a_title_row(tree: Any, staff: Any) -> None:
     assert Resident.objects.filter(name="刘备").exists()
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_merged_cells(tree: Any, staff: Any) -> None:
     def merge(book: Any, sheet: Any, header: int) -> None:
         sheet.merge_range(header + 2, 0, header + 3, 0, tree.grid_a.code)
@@ -800,6 +812,7 @@ def test_merged_cells(tree: Any, staff: Any) -> None:
     assert messages(job) == ["merged cells A3:A4 in rows 3–4: unmerge them and fill in every cell"]
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_a_merged_title_above_the_headers_is_fine(tree: Any, staff: Any) -> None:
     def title(book: Any, sheet: Any, header: int) -> None:
         sheet.merge_range(0, 0, 0, 5, "人口台账")
@@ -810,6 +823,7 @@ def test_a_merged_title_above_the_headers_is_fine(tree: Any, staff: Any) -> None
     assert job.error_count == 0
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_blank_rows_are_skipped_and_counted(tree: Any, staff: Any) -> None:
     rows = [base_row(tree.grid_a.code, 姓名="甲"), {}, {}, base_row(tree.grid_a.code, 姓名="乙")]
     job = run(staff, tree.community_a, make_xlsx(rows), commit=True)
@@ -818,6 +832,7 @@ def test_blank_rows_are_skipped_and_counted(tree: Any, staff: Any) -> None:
     assert job.summary["rows"] == 2
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_formulas_give_their_value_or_an_error(tree: Any, staff: Any) -> None:
     def formulas(book: Any, sheet: Any, header: int) -> None:
         floors = HEADERS.index("总层数")
@@ -846,6 +861,7 @@ def test_formulas_give_their_value_or_an_error(tree: Any, staff: Any) -> None:
 # --- bad rows ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_every_row_error_names_row_column_and_problem(tree: Any, staff: Any, register: Any) -> None:
     grid = tree.grid_a.code
     rows = [
@@ -917,6 +933,7 @@ def test_every_row_error_names_row_column_and_problem(tree: Any, staff: Any, reg
     assert job.valid_rows == 2
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_dates_typed_as_text(tree: Any, staff: Any) -> None:
     grid = tree.grid_a.code
     typed = [
@@ -973,6 +990,7 @@ def test_template_opens_with_the_headers_and_notes() -> None:
     assert csv_bytes.decode("utf-8-sig").strip().split(",") == HEADERS
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_an_export_imports_again_as_already_present(tree: Any, staff: Any, family: Any) -> None:
     run(staff, tree.community_a, make_xlsx(family), commit=True)
     from shequ.registry.selectors import ResidentFilter, residents  # noqa: PLC0415
@@ -1007,3 +1025,64 @@ def test_chunks_do_not_change_the_result(
 
 def _rows(sheet: bytes) -> Iterator[list[Any]]:
     yield from CalamineWorkbook.from_filelike(io.BytesIO(sheet)).get_sheet_by_index(0).iter_rows()
+
+
+def test_the_streaming_reader_reads_what_calamine_reads() -> None:
+    """Values of every kind, shared and inline strings, gaps, dates by their format."""
+
+    def cells(book: Any, sheet: Any, header: int) -> None:
+        formats = {
+            "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+            "cjk": book.add_format({"num_format": "yyyy年m月d日"}),
+            "builtin": book.add_format({"num_format": 14}),
+            "time": book.add_format({"num_format": "hh:mm"}),
+            "duration": book.add_format({"num_format": "[h]:mm"}),
+            "number": book.add_format({"num_format": "0.00"}),
+            "red": book.add_format({"num_format": "[Red]0.0"}),
+        }
+        row = header + 3
+        sheet.write_datetime(row, 0, dt.datetime(1990, 1, 2), formats["date"])  # noqa: DTZ001
+        sheet.write_datetime(row, 1, dt.datetime(1990, 1, 2, 3, 4, 5), formats["cjk"])  # noqa: DTZ001
+        sheet.write_number(row, 2, 32875, formats["builtin"])
+        sheet.write_number(row, 3, 0.5, formats["time"])
+        sheet.write_number(row, 4, 1.5, formats["duration"])
+        sheet.write_number(row, 5, 32875, formats["number"])
+        sheet.write_number(row, 6, 2.5, formats["red"])
+        sheet.write_boolean(row, 7, True)
+        sheet.write_formula(row, 8, "=1/0", None, "#DIV/0!")
+        sheet.write_formula(row, 9, '="a"&"b"', None, "ab")
+        sheet.write_string(row, 10, "a&b<c> \"q\" 'x'")
+        sheet.write_string(row, 11, "  padded  ")
+        sheet.write_rich_string(row, 12, "红", book.add_format({"bold": True}), "色", "字")
+        sheet.write_number(row, 14, 3)
+        sheet.write_string(row + 2, 20, "far right, two rows down")
+
+    data = make_xlsx([{"姓名": "甲"}, {}], hook=cells)
+    book = xlsx.XlsxReader(io.BytesIO(data))
+    streamed = list(book.rows(SHEET_NAME))
+    expected = list(_rows(data))
+    assert len(streamed) == len(expected)
+    for (number, got), want in zip(streamed, expected, strict=True):
+        width = max(len(got), len(want))
+        padded = got + [""] * (width - len(got))
+        assert padded == want + [""] * (width - len(want)), number
+    assert [n for n, _cells in streamed] == list(range(1, len(expected) + 1))
+    assert book.formulas == {4: {8, 9}}  # row 4 as Excel numbers it
+
+
+def test_the_streaming_reader_reads_inline_strings_and_a_large_sheet_in_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """xlsxwriter's constant-memory mode writes inline strings; the XML is read in parts
+    smaller than a row here, so rows are cut across the parts."""
+    monkeypatch.setattr(xlsx, "_MB", 100)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    sheet = book.add_worksheet(SHEET_NAME)
+    for i in range(300):
+        sheet.write_row(i, 0, [f"名字{i}", i, "", f"&{i}"])
+    book.close()
+    rows = list(xlsx.XlsxReader(io.BytesIO(buffer.getvalue())).rows(SHEET_NAME))
+    assert rows[0] == (1, ["名字0", 0.0, "", "&0"])
+    assert rows[-1] == (300, ["名字299", 299.0, "", "&299"])
+    assert len(rows) == 300
