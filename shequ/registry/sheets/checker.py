@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from shequ.accounts.roles import Perm
@@ -205,6 +206,24 @@ def _fast(key: str) -> Any:
         words.update({normalise_header(w): False for w in FALSE_WORDS})
         return words
     return None
+
+
+def _registered(indexes: list[str]) -> list[tuple[Any, ...]]:
+    """(blind index, household id, moved out on, name, area path, masked ID number) of the
+    residents with these ID-number indexes. Plain SQL: with 2,000 values, building the query
+    through the ORM (and psycopg splitting its 2,000 placeholders) cost more than running it;
+    on PostgreSQL the values go as one array."""
+    meta: Any = Resident._meta
+    quote = connection.ops.quote_name
+    names = ("id_number_bidx", "household", "moved_out_on", "name", "area_path", "id_number_mask")
+    columns = ", ".join(quote(meta.get_field(n).column) for n in names)
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote('id_number_bidx')}"  # noqa: S608 - quoted names
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{sql} = ANY(%s)", [indexes])
+        else:
+            cursor.execute(f"{sql} IN ({', '.join(['%s'] * len(indexes))})", indexes)
+        return list(cursor.fetchall())
 
 
 # --- what is known about the register of the area --------------------------------------------------
@@ -693,15 +712,8 @@ class Checker:
         if with_id:
             found = {
                 bidx: (household_id, moved_out_on, name, path, mask)
-                for bidx, household_id, moved_out_on, name, path, mask in Resident.objects.filter(
-                    id_number_bidx__in=[r.id_index for r in with_id]
-                ).values_list(
-                    "id_number_bidx",
-                    "household_id",
-                    "moved_out_on",
-                    "name",
-                    "area_path",
-                    "id_number_mask",
+                for bidx, household_id, moved_out_on, name, path, mask in _registered(
+                    [r.id_index for r in with_id]
                 )
             }
             scope = scope_of(self.actor)
