@@ -283,7 +283,8 @@ def main() -> int:
         reader.MAX_BYTES = 1 << 40
     size_mb = sheet_path.stat().st_size / 1024 / 1024
     reset_register()
-    results: list[tuple[str, float, float]] = []
+    results: list[tuple[str, float, float, float]] = []
+    load_before = os.getloadavg()[0]
 
     read = streamed = 0.0
     if not args.skip_read:
@@ -295,41 +296,43 @@ def main() -> int:
             out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
             seconds, rss, n = out.split()
             assert int(n) == args.rows, n
-            results.append((label, float(seconds), float(rss)))
+            results.append((label, float(seconds), float(seconds), float(rss)))
             if which == "calamine":
                 read = float(seconds)
             else:
                 streamed = float(seconds)
 
     profiler = cProfile.Profile() if args.profile else None
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with sheet_path.open("rb") as stream:
         upload = UploadedFile(stream, name=sheet_path.name, size=sheet_path.stat().st_size)
         job = pipeline.import_upload(actor=staff, area=community, upload=upload)
-    uploaded = time.perf_counter() - start
-    results.append(("(b) upload: sniff, sha256, store", uploaded, peak_mb()))
+    uploaded, cpu_b = time.perf_counter() - start, time.process_time() - cpu
+    results.append(("(b) upload: sniff, sha256, store", uploaded, cpu_b, peak_mb()))
     if profiler:
         profiler.enable()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     pipeline.run_validation(job.pk)
-    checked = time.perf_counter() - start
+    checked, cpu_c = time.perf_counter() - start, time.process_time() - cpu
     job.refresh_from_db()
     assert job.status == ImportStatus.VALIDATED, (job.status, job.errors[:5])
     assert job.error_count == 0, job.errors[:5]
-    results.append(("(c) check every row, encrypt, stage (the preview)", checked, peak_mb()))
-    start = time.perf_counter()
+    results.append(("(c) check every row, encrypt, stage (the preview)", checked, cpu_c, peak_mb()))
+    start, cpu = time.perf_counter(), time.process_time()
     pipeline.import_commit(actor=staff, job=job, valid_only=False)
     pipeline.run_commit(job.pk, staff.pk)
-    committed = time.perf_counter() - start
+    committed, cpu_d = time.perf_counter() - start, time.process_time() - cpu
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE, job.errors[:5]
     assert Resident.objects.count() == args.rows
-    results.append(("(d) commit: staged rows, people asked again, written", committed, peak_mb()))
+    results.append(
+        ("(d) commit: staged rows, people asked again, written", committed, cpu_d, peak_mb())
+    )
     total = uploaded + checked + committed
-    results.append(("end to end: b + c + d", total, peak_mb()))
+    results.append(("end to end: b + c + d", total, cpu_b + cpu_c + cpu_d, peak_mb()))
     ImportJob.objects.filter(pk=job.pk).update(summary=job.summary)
 
     engine = (
@@ -343,15 +346,19 @@ def main() -> int:
         f"created: {created['buildings']:,} buildings, {created['houses']:,} houses, "
         f"{created['households']:,} households, {created['residents']:,} residents"
     )
-    print(f"{'phase':62} {'seconds':>8} {'rows/s':>9} {'peak RSS MB':>12}")
-    for label, seconds, rss in results:
-        print(f"{label:62} {seconds:8.2f} {args.rows / seconds:9,.0f} {rss:12,.0f}")
+    print(f"{'phase':58} {'seconds':>8} {'rows/s':>9} {'CPU s':>7} {'peak RSS MB':>12}")
+    for label, seconds, cpu_s, rss in results:
+        print(f"{label:58} {seconds:8.2f} {args.rows / seconds:9,.0f} {cpu_s:7.2f} {rss:12,.0f}")
     if read:
         print(
             f"end to end / bare read: {total / read:.1f}×   commit alone / bare read: "
             f"{committed / read:.1f}×   streaming read / calamine read: {streamed / read:.1f}×"
         )
     print("peak RSS: (a), (a2) of their child process; b–d of this process (Django included)")
+    print(
+        "CPU s: this process only (not the database server); "
+        f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
     with contextlib.suppress(OSError):
         nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout
         print(nproc.strip(), "cores (nproc)")
