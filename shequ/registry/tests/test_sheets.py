@@ -566,6 +566,7 @@ def test_a_crash_halfway_leaves_the_register_as_it_was(
     assert "disk full" in messages(job)[0]
     assert before == (table_counts(), stat_rows(), AuditRecord.objects.count())
     assert not AuditRecord.objects.filter(object_type="registry.importjob").exists()
+    assert not staged.path(job.pk).exists()  # the failed job's staged rows are gone too
 
 
 @pytest.mark.django_db(transaction=True)
