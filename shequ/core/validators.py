@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -57,16 +58,24 @@ class IdCheck:
         return not self.errors
 
 
+_ID_SEPARATORS = re.compile(r"[\s\-]")
+
+
 def normalise_id_number(value: str) -> str:
     """An ID number as stored and indexed: full-width characters to ASCII (NFKC), no
     whitespace or dashes, upper-case X."""
+    if value.isascii() and value.isalnum():  # the usual case: NFKC and the rest change nothing
+        return value.upper()
     text = unicodedata.normalize("NFKC", value)
-    return re.sub(r"[\s\-]", "", text).upper()
+    return _ID_SEPARATORS.sub("", text).upper()
 
 
 def id_check_character(first17: str) -> str:
     """The GB 11643 MOD 11-2 check character for the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))
+    if len(first17) != len(_ID_WEIGHTS):
+        msg = f"17 digits expected, not {len(first17)}"
+        raise ValueError(msg)
+    total = sum(map(operator.mul, map(int, first17), _ID_WEIGHTS))
     return _ID_CHECK_CHARACTERS[total % 11]
 
 
@@ -165,6 +174,11 @@ class PhoneCheck:
 
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
+_PHONE_SPACING = re.compile(r"[\s().]")
+_DASHES = re.compile(r"-+")
+_PHONE_CHARACTERS = re.compile(r"[0-9-]+")
+_MOBILE_START = re.compile(r"1[3-9]")
+_AREA_START = re.compile(r"0[1-9]")
 
 
 def _area_code_length(digits: str) -> int:
@@ -175,9 +189,11 @@ def _area_code_length(digits: str) -> int:
 def _strip_phone(value: str) -> tuple[str, bool]:
     """NFKC, no whitespace, brackets or dots, one dash at most between parts, and no
     +86 / 0086; the flag says whether a country code was removed."""
+    if value.isascii() and value.isdigit() and not value.startswith("0086"):
+        return value, False  # the usual case: nothing to strip
     text = unicodedata.normalize("NFKC", value)
-    text = re.sub(r"[\s().]", "", text)
-    text = re.sub(r"-+", "-", text).strip("-")
+    text = _PHONE_SPACING.sub("", text)
+    text = _DASHES.sub("-", text).strip("-")
     for prefix in ("+86", "0086"):
         if text.startswith(prefix):
             return text[len(prefix) :].lstrip("-"), True
@@ -201,10 +217,10 @@ def check_phone(value: str) -> PhoneCheck:
     if sep and not (ext.isascii() and ext.isdigit() and len(ext) <= 6):
         result.errors.append(_("an extension after 转 is 1 to 6 digits"))
         return result
-    if not re.fullmatch(r"[0-9-]+", main):
+    if not _PHONE_CHARACTERS.fullmatch(main):
         result.errors.append(_("a phone number has only digits, spaces and dashes"))
         return result
-    if international and not main.startswith("0") and not re.match(r"1[3-9]", main):
+    if international and not main.startswith("0") and not _MOBILE_START.match(main):
         # The international form leaves out the trunk 0: +86 871 …, +86 10 … (Beijing).
         main = "0" + main
 
@@ -224,7 +240,7 @@ def check_phone(value: str) -> PhoneCheck:
             result.value, result.kind = digits, "mobile"
         return result
 
-    if not re.match(r"0[1-9]", main):
+    if not _AREA_START.match(main):
         result.errors.append(_("a landline number starts with an area code such as 010 or 0871"))
         return result
     area_length = _area_code_length(main)

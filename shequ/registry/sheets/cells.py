@@ -22,6 +22,9 @@ from shequ.registry.sheets.columns import (
 )
 from shequ.registry.sheets.reader import Cell
 
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+\d+")
+_WHOLE = re.compile(r"[+-]?\d{1,6}")
+
 
 class CellError(ValueError):
     """The cell cannot be read as its column's kind; the message says why."""
@@ -54,7 +57,7 @@ def id_text(cell: Cell) -> str:
             )
         )
     value = text(cell)
-    if re.fullmatch(r"\d(\.\d+)?[eE]\+\d+", value):
+    if _SCIENTIFIC.fullmatch(value):
         raise CellError(
             _(
                 "the ID number was saved in scientific notation (%(value)s) and has lost its "
@@ -79,7 +82,7 @@ def whole(cell: Cell) -> int | None:
     value = text(cell)
     if not value:
         return None
-    if re.fullmatch(r"[+-]?\d{1,6}", value):
+    if _WHOLE.fullmatch(value):
         return int(value)
     raise CellError(_("is not a whole number"))
 

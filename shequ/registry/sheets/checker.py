@@ -3,19 +3,24 @@
 The rules are the services' (``building_create``, ``house_create``, ``clean_resident``); what
 differs is how the database is asked: one query per chunk for the ID numbers already in the
 register, one for the names in households that rows without an ID number join, and the
-buildings, houses and households of the import's area read once at the start. The same
-``Checker`` runs twice: before the preview (nothing written) and again inside the commit's
-transaction, where it sees the buildings, houses and households created by earlier chunks."""
+buildings, houses and households of the import's area read once at the start. The check
+runs before the preview (nothing written); its valid rows are staged for the commit
+(``staged``), where ``recheck`` asks the register again only about the people. When what the
+check read of the area has changed by then (``fingerprint``), the commit checks every row
+again inside its transaction, where it sees the buildings, houses and households created by
+earlier chunks."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from shequ.accounts.roles import Perm
@@ -36,9 +41,19 @@ from shequ.registry.models import (
     Residency,
     Resident,
 )
+from shequ.registry.personal import Protected
 from shequ.registry.services import ResidentData
 from shequ.registry.sheets import cells
-from shequ.registry.sheets.columns import BUILDING_KEYS, BY_KEY, HOUSE_KEYS, PERSON_KEYS
+from shequ.registry.sheets.columns import (
+    BUILDING_KEYS,
+    BY_KEY,
+    CHOICES,
+    FALSE_WORDS,
+    HOUSE_KEYS,
+    PERSON_KEYS,
+    TRUE_WORDS,
+    normalise_header,
+)
 from shequ.registry.sheets.protect import Protector, id_numbers
 from shequ.registry.sheets.reader import Cell, Sheet
 
@@ -169,6 +184,48 @@ def _reader(key: str) -> Callable[[Cell], Any]:
     return readers[kind]
 
 
+_TEXT = object()
+_WHOLE = object()
+
+
+def _fast(key: str) -> Any:
+    """What ``Checker._row`` reads of column ``key`` without calling its reader: text as
+    text, a whole number given as a float, or the words of a choice or yes/no column exactly
+    as written (their normalised spellings, which ``cells`` would find too)."""
+    column = BY_KEY[key]
+    if key == "id_number":
+        return None
+    if column.kind == "text":
+        return _TEXT
+    if column.kind == "int":
+        return _WHOLE
+    if column.kind == "choice":
+        return dict(CHOICES[key])
+    if column.kind == "bool":
+        words = {normalise_header(w): True for w in TRUE_WORDS}
+        words.update({normalise_header(w): False for w in FALSE_WORDS})
+        return words
+    return None
+
+
+def _registered(indexes: list[str]) -> list[tuple[Any, ...]]:
+    """(blind index, household id, moved out on, name, area path, masked ID number) of the
+    residents with these ID-number indexes. Plain SQL: with 2,000 values, building the query
+    through the ORM (and psycopg splitting its 2,000 placeholders) cost more than running it;
+    on PostgreSQL the values go as one array."""
+    meta: Any = Resident._meta
+    quote = connection.ops.quote_name
+    names = ("id_number_bidx", "household", "moved_out_on", "name", "area_path", "id_number_mask")
+    columns = ", ".join(quote(meta.get_field(n).column) for n in names)
+    sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote('id_number_bidx')}"  # noqa: S608 - quoted names
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"{sql} = ANY(%s)", [indexes])
+        else:
+            cursor.execute(f"{sql} IN ({', '.join(['%s'] * len(indexes))})", indexes)
+        return list(cursor.fetchall())
+
+
 # --- what is known about the register of the area --------------------------------------------------
 
 
@@ -226,6 +283,9 @@ class CheckedRow:
     person: ResidentData | None = None
     id_index: str = ""
     status: str = NO_PERSON
+    # encrypted before the commit (staged rows); the writer encrypts the others
+    id_protected: Protected | None = None
+    phone_protected: Protected | None = None
 
     @property
     def ok(self) -> bool:
@@ -235,22 +295,34 @@ class CheckedRow:
 class Checker:
     """Checks chunks of rows against the rules, the rest of the file and the register."""
 
-    def __init__(self, *, area: Area, actor: Any, today: dt.date, sheet: Sheet) -> None:
+    def __init__(
+        self, *, area: Area, actor: Any, today: dt.date, sheet: Sheet | None = None
+    ) -> None:
         self.area = area
         self.actor = actor
         self.today = today
-        self.sheet = sheet
         self.ids: Protector = id_numbers()
         self.grids = self._grids()
         self.buildings: dict[BuildingKey, BuildingRef] = {}
         self.houses: dict[HouseKey, HouseRef] = {}
         self.households: dict[HouseholdKey, HouseholdRef] = {}
         self._load_register()
+        self.fingerprint = self._fingerprint()
         self.seen_ids: dict[str, int] = {}  # normalised ID number -> first row
         self.seen_names: dict[tuple[HouseholdKey, str], int] = {}  # rows without an ID number
         self.members: dict[int, set[str]] = {}  # household id -> current members' names
+        self._index: dict[str, int] = {}
+        self._readers: list[tuple[str, int, Callable[[Cell], Any], Any]] = []
+        self._formulas: dict[int, set[int]] = {}
+        if sheet is not None:
+            self.use(sheet)
+
+    def use(self, sheet: Sheet) -> None:
+        """Check the rows of ``sheet`` (its columns, its formulas)."""
         self._index = dict(sheet.columns)
-        self._readers = [(key, index, _reader(key)) for key, index in self._index.items()]
+        self._readers = [
+            (key, index, _reader(key), _fast(key)) for key, index in self._index.items()
+        ]
         self._formulas = sheet.formulas
 
     # -- the register of the area, read once ------------------------------------------------------
@@ -311,6 +383,18 @@ class Checker:
             if found is not None and (found, ref) not in self.households:
                 self.households[(found, ref)] = HouseholdRef(pk, path, head_id)
 
+    def _fingerprint(self) -> str:
+        """A digest of everything the checks read from the database, other than the people:
+        the grids, the buildings, houses and households of the area as loaded, the day and
+        the encryption key in use. Equal before the preview and at the commit: the staged
+        rows stand, but for the people (``shequ.registry.sheets.staged``)."""
+        digest = hashlib.sha256()
+        digest.update(repr((self.today.isoformat(), self.ids.key_id)).encode())
+        digest.update(repr(sorted(self.grids.items())).encode())
+        for refs in (self.buildings, self.houses, self.households):
+            digest.update(repr(sorted(refs.items())).encode())
+        return digest.hexdigest()
+
     # -- rows ---------------------------------------------------------------------------------------
 
     def check(self, rows: Iterable[tuple[int, list[Cell]]]) -> list[CheckedRow]:
@@ -318,12 +402,46 @@ class Checker:
         self._against_register(checked)
         return checked
 
+    def recheck(self, rows: list[CheckedRow]) -> list[CheckedRow]:
+        """Rows checked before (staged): the buildings, houses and households they make
+        known again, and the people asked again against the register."""
+        for row in rows:
+            if row.building_fields and row.building not in self.buildings:
+                f = row.building_fields
+                self.buildings[row.building] = BuildingRef(  # type: ignore[index]
+                    None, f["area_path"], f["floors"], f["entrances"], f["address"], row.number
+                )
+            if row.house_fields and row.house not in self.houses:
+                f = row.house_fields
+                building = self.buildings[row.house[0]]  # type: ignore[index]
+                self.houses[row.house] = HouseRef(  # type: ignore[index]
+                    None, building.area_path, f["floor"], f["use"], f["floor_area"], row.number
+                )
+            if row.household is not None and row.household not in self.households:
+                house = self.houses[row.household[0]]
+                self.households[row.household] = HouseholdRef(
+                    None, house.area_path, None, row.number
+                )
+        self._against_register(rows)
+        return rows
+
     def _row(self, number: int, row_cells: list[Cell]) -> CheckedRow:
         row = CheckedRow(number)
         values: dict[str, Any] = {}
         width = len(row_cells)
-        for key, index, read in self._readers:
+        for key, index, read, fast in self._readers:
             cell = row_cells[index] if index < width else ""
+            # the usual cells, without a call: what ``read`` would give them
+            if cell.__class__ is str:
+                if fast is _TEXT:
+                    values[key] = " ".join(cell.split())
+                    continue
+                if fast.__class__ is dict and cell in fast:  # a choice or 是/否 as written
+                    values[key] = fast[cell]
+                    continue
+            elif cell.__class__ is float and fast is _WHOLE and cell.is_integer():
+                values[key] = int(cell)
+                continue
             if cell == "" and key != "care_tags":
                 values[key] = None if read is not cells.text else ""
                 continue
@@ -594,15 +712,8 @@ class Checker:
         if with_id:
             found = {
                 bidx: (household_id, moved_out_on, name, path, mask)
-                for bidx, household_id, moved_out_on, name, path, mask in Resident.objects.filter(
-                    id_number_bidx__in=[r.id_index for r in with_id]
-                ).values_list(
-                    "id_number_bidx",
-                    "household_id",
-                    "moved_out_on",
-                    "name",
-                    "area_path",
-                    "id_number_mask",
+                for bidx, household_id, moved_out_on, name, path, mask in _registered(
+                    [r.id_index for r in with_id]
                 )
             }
             scope = scope_of(self.actor)

@@ -1,9 +1,11 @@
 """The import's stages, as services the views and the background tasks call:
 
 ``import_upload`` (the file is judged by its content, stored, and checked in the background)
-→ ``run_validation`` (every row checked; the first errors kept for the preview)
+→ ``run_validation`` (every row checked; the first errors kept for the preview, the valid
+rows staged for the commit)
 → ``import_commit`` (the user chooses all rows or only the valid ones)
-→ ``run_commit`` (the rows checked again and written, all in one transaction)
+→ ``run_commit`` (the staged rows, their people asked again — or every row checked again if
+the area changed — written, all in one transaction)
 → the summary on the job. ``import_cancel`` ends a job that will not be committed.
 
 Progress. The checks before the preview run outside any transaction, so ``processed_rows`` is
@@ -21,7 +23,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +41,9 @@ from shequ.areas.models import Area
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import FieldError, ServiceError
 from shequ.registry.models import ImportJob, ImportStatus
+from shequ.registry.sheets import staged
 from shequ.registry.sheets.checker import NEW, CheckedRow, Checker
+from shequ.registry.sheets.protect import Protector, phones
 from shequ.registry.sheets.reader import Cell, FileProblem, Sheet, open_sheet, sniff
 from shequ.registry.sheets.writer import Writer
 
@@ -120,9 +124,10 @@ def import_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
     ).update(status=ImportStatus.CANCELLED, finished_at=timezone.now())
     if not cancelled:
         raise ServiceError.single("status", _("this import can no longer be cancelled"))
-    # the sheet holds personal data that is no longer needed
+    # the sheet and the staged rows hold personal data that is no longer needed
     with contextlib.suppress(OSError):
         job.file.delete(save=False)
+    staged.discard(job.pk)
     job.refresh_from_db()
     return job
 
@@ -202,17 +207,18 @@ class Tally:
     new_residents: int = 0
     present_residents: int = 0
 
-    def add(self, rows: list[CheckedRow], sheet: Sheet, checker: Checker) -> None:
+    def add(self, rows: list[CheckedRow], label: Callable[[str], str], checker: Checker) -> None:
+        """Count ``rows``; ``label`` names a column in the messages kept ("O 身份证号")."""
         for row in rows:
             self.rows += 1
             for error in row.errors:
                 self.error_count += 1
                 if len(self.errors) < MAX_KEPT:
-                    self.errors.append(_problem(row.number, error, sheet))
+                    self.errors.append(_problem(row.number, error, label))
             for warning in row.warnings:
                 self.warning_count += 1
                 if len(self.warnings) < MAX_KEPT:
-                    self.warnings.append(_problem(row.number, warning, sheet))
+                    self.warnings.append(_problem(row.number, warning, label))
             if row.errors:
                 continue
             self.valid += 1
@@ -241,10 +247,10 @@ class Tally:
         }
 
 
-def _problem(row: int, error: FieldError, sheet: Sheet | None) -> dict[str, Any]:
+def _problem(row: int, error: FieldError, label: Callable[[str], str]) -> dict[str, Any]:
     return {
         "row": row,
-        "column": sheet.label(error.field) if sheet else "",
+        "column": label(error.field),
         "field": error.field,
         "message": str(error.message),
     }
@@ -295,7 +301,8 @@ def open_job_file(job: ImportJob) -> Sheet:
 
 
 def run_validation(job_id: int) -> None:
-    """Check every row of the job's sheet; nothing is written but the job."""
+    """Check every row of the job's sheet; nothing is written but the job, and the valid rows
+    staged for the commit (``staged``)."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.UPLOADED).update(
         status=ImportStatus.VALIDATING, processed_rows=0
     )
@@ -304,13 +311,19 @@ def run_validation(job_id: int) -> None:
     job = ImportJob.objects.select_related("area", "created_by").get(pk=job_id)
     progress = Progress(job.pk, in_transaction=False)
     sheet: Sheet | None = None
+    stager: staged.Stager | None = None
     try:
         sheet = open_job_file(job)
         today = timezone.localdate()
         checker = Checker(area=job.area, actor=job.created_by, today=today, sheet=sheet)
+        stager = staged.Stager(job.pk, fingerprint=checker.fingerprint, labels=sheet.labels)
+        tel = phones()
         tally = Tally()
         for chunk in chunks(sheet, tally):
-            tally.add(checker.check(chunk), sheet, checker)
+            checked = checker.check(chunk)
+            tally.add(checked, sheet.label, checker)
+            _protect(checked, checker, tel)
+            stager.add(checked)
             progress.update(tally.rows)
         warnings = [
             {"row": FILE_ROW, "column": "", "field": "file", "message": m} for m in sheet.warnings
@@ -318,6 +331,7 @@ def run_validation(job_id: int) -> None:
         warnings += _already_imported(job)
         if tally.rows == 0:
             raise FileProblem([_("the sheet has headers but no rows")])
+        stager.close()
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.VALIDATED,
             total_rows=tally.rows,
@@ -334,9 +348,21 @@ def run_validation(job_id: int) -> None:
         logger.exception("import %s: the check failed", job.pk)
         _fail(job.pk, [_("the check failed: %(error)s") % {"error": error}])
     finally:
+        if stager is not None:
+            stager.abandon()
         if sheet is not None:
             sheet.close()
         progress.close()
+
+
+def _protect(rows: list[CheckedRow], checker: Checker, tel: Protector) -> None:
+    """Encrypt the ID numbers and phones of the valid rows, for the staged file (which then
+    holds neither in clear)."""
+    for row in rows:
+        person = row.person
+        if person is not None and not row.errors:
+            row.id_protected = checker.ids.protect(person.id_number, row.id_index)
+            row.phone_protected = tel.protect(person.phone)
 
 
 def _already_imported(job: ImportJob) -> list[dict[str, Any]]:
@@ -364,6 +390,7 @@ def _already_imported(job: ImportJob) -> list[dict[str, Any]]:
 
 
 def _fail(job_id: int, messages: list[str]) -> None:
+    staged.discard(job_id)
     ImportJob.objects.filter(pk=job_id).update(
         status=ImportStatus.FAILED,
         errors=_file_problems(messages),
@@ -385,19 +412,20 @@ class RowsChanged(Exception):  # noqa: N818
 
 
 def run_commit(job_id: int, actor_id: int | None = None) -> None:
-    """Check the rows again and write them, all in one transaction: every row, or with
-    ``valid_only`` the valid ones. A failure anywhere leaves the register as it was."""
+    """Write the rows, all in one transaction: every row, or with ``valid_only`` the valid
+    ones. The rows staged by the check are written when what they were checked against is
+    unchanged (the people asked again); otherwise the sheet is read and checked again. A
+    failure anywhere leaves the register as it was."""
     job = ImportJob.objects.select_related("area", "created_by").get(pk=job_id)
     if job.status != ImportStatus.COMMITTING:
         return
     actor = User.objects.get(pk=actor_id) if actor_id else job.created_by
     progress = Progress(job.pk, in_transaction=True)
-    sheet: Sheet | None = None
+    source = _Source(job)
     try:
-        sheet = open_job_file(job)
         today = timezone.localdate()
         with transaction.atomic():
-            summary = _write(job, actor, sheet, today, progress)
+            summary = _write(job, actor, source, today, progress)
             audit(
                 actor=actor,
                 action=AuditAction.CREATE,
@@ -410,6 +438,8 @@ def run_commit(job_id: int, actor_id: int | None = None) -> None:
                 processed_rows=summary["rows"],
                 finished_at=timezone.now(),
             )
+        source.close()
+        staged.discard(job.pk)
     except RowsChanged as changed:
         tally = changed.tally
         ImportJob.objects.filter(pk=job.pk).update(
@@ -427,9 +457,11 @@ def run_commit(job_id: int, actor_id: int | None = None) -> None:
             },
         )
     except FileProblem as problem:
+        source.close()
         _fail(job.pk, problem.messages)
     except Exception as error:
         logger.exception("import %s: the commit failed", job.pk)
+        source.close()
         _fail(
             job.pk,
             [
@@ -438,25 +470,66 @@ def run_commit(job_id: int, actor_id: int | None = None) -> None:
             ],
         )
     finally:
-        if sheet is not None:
-            sheet.close()
+        source.close()
         progress.close()
 
 
+class _Source:
+    """Where the commit's rows come from: the staged file, or the sheet itself."""
+
+    def __init__(self, job: ImportJob) -> None:
+        self.job = job
+        self.staged: staged.Staged | None = None
+        self.sheet: Sheet | None = None
+
+    def open_staged(self, fingerprint: str) -> staged.Staged | None:
+        found = staged.open_staged(self.job.pk)
+        if found is not None and found.fingerprint != fingerprint:
+            found.close()
+            found = None
+        self.staged = found
+        return found
+
+    def open_sheet(self) -> Sheet:
+        self.sheet = open_job_file(self.job)
+        return self.sheet
+
+    def close(self) -> None:
+        if self.staged is not None:
+            self.staged.close()
+            self.staged = None
+        if self.sheet is not None:
+            self.sheet.close()
+            self.sheet = None
+
+
 def _write(
-    job: ImportJob, actor: Any, sheet: Sheet, today: dt.date, progress: Progress
+    job: ImportJob, actor: Any, source: _Source, today: dt.date, progress: Progress
 ) -> dict[str, Any]:
-    checker = Checker(area=job.area, actor=actor, today=today, sheet=sheet)
+    checker = Checker(area=job.area, actor=actor, today=today)
     writer = Writer(checker, today)
     tally = Tally()
-    for chunk in chunks(sheet, tally):
-        checked = checker.check(chunk)
-        tally.add(checked, sheet, checker)
+    kept = source.open_staged(checker.fingerprint)
+    if kept is not None:
+        label = kept.label
+        rows: Iterator[list[CheckedRow]] = (checker.recheck(chunk) for chunk in kept.chunks())
+    else:
+        sheet = source.open_sheet()
+        checker.use(sheet)
+        label = sheet.label
+        rows = (checker.check(chunk) for chunk in chunks(sheet, tally))
+    for checked in rows:
+        tally.add(checked, label, checker)
         if tally.error_count and not job.valid_only:
             # keep checking, to show every error; nothing more is written
             continue
         writer.write([r for r in checked if r.ok])
         progress.update(tally.rows)
+    if kept is not None:
+        # the staged file holds the valid rows only: the rest were counted by the check
+        preview = job.summary.get("preview", {})
+        tally.rows = job.total_rows
+        tally.blank = preview.get("blank_rows", 0)
     if tally.error_count and not job.valid_only:
         raise RowsChanged(tally)
     writer.finish()

@@ -28,6 +28,7 @@ class Protector:
         ring = crypto._keyring()
         self._aad = crypto._associated_data(purpose)
         self._cipher = ring.ciphers[ring.current]
+        self.key_id = ring.current
         self._prefix = f"{crypto.FORMAT_VERSION}.{ring.current}."
         self._mac = hmac.new(
             ring.index_key, b"shequ-index-v1\x00" + self._aad + b"\x00", hashlib.sha256

@@ -33,11 +33,15 @@ from shequ.registry.sheets.columns import (
     column_letter,
     normalise_header,
 )
+from shequ.registry.sheets.xlsx import XlsxReader
 
 MAX_BYTES = 50 * 1024 * 1024
 EXTENSIONS = (".xlsx", ".xls", ".csv")
 HEADER_SEARCH_ROWS = 10  # a title row or two above the headers is common
 MAX_LISTED = 10  # merged regions, unknown headers … named in one message
+# An .xlsx whose sheet XML is larger is read a row at a time (``xlsx``) rather than by
+# calamine, which holds the whole sheet in memory (~1.7 bytes for each byte of the XML).
+STREAM_ABOVE = 128 * 1024 * 1024
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta
 
@@ -172,6 +176,10 @@ def open_sheet(path_or_stream: str | IO[bytes], kind: str) -> Sheet:
 
 
 def _open_workbook(source: str | IO[bytes], kind: str) -> Sheet:
+    if kind == "xlsx":
+        streamed = _open_streaming(source)
+        if streamed is not None:
+            return streamed
     try:
         if isinstance(source, str):
             book = CalamineWorkbook.from_path(source)
@@ -219,15 +227,68 @@ def _open_workbook(source: str | IO[bytes], kind: str) -> Sheet:
     if kind == "xlsx":
         opened.formulas = _formula_cells(source, name, first_col)
         if opened.formulas:
-            count = sum(len(c) for c in opened.formulas.values())
-            opened.warnings.append(
-                _(
-                    "%(n)d cells hold formulas: their calculated values are imported, as Excel "
-                    "last saved them"
-                )
-                % {"n": count}
-            )
+            opened.warnings.append(_formula_warning(opened.formulas))
     return opened
+
+
+def _sheet_name(names: list[str]) -> str:
+    """The sheet to read: the one named like the template's, else the first but the notes."""
+    if SHEET_NAME in names:
+        return SHEET_NAME
+    return next((n for n in names if n != NOTES_SHEET_NAME), names[0] if names else "")
+
+
+def _open_streaming(source: str | IO[bytes]) -> Sheet | None:
+    """A large .xlsx read a row at a time (``xlsx``); None for a sheet calamine reads (one
+    whose XML is under ``STREAM_ABOVE``, or that the streaming reader cannot read)."""
+    try:
+        archive = zipfile.ZipFile(source)
+        name = _sheet_name([n for n in _sheet_names(archive) if _sheet_part(archive, n)])
+        part = _sheet_part(archive, name) if name else None
+        size = archive.getinfo(part).file_size if part else 0
+    except (zipfile.BadZipFile, KeyError, ET.ParseError):
+        return None
+    finally:
+        if not isinstance(source, str):
+            source.seek(0)
+    if size <= STREAM_ABOVE:
+        return None
+    try:
+        book = XlsxReader(source)
+        if name not in book.parts or not book.plain(name):
+            book.close()
+            return None
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, ValueError):
+        return None
+    holder: list[Sheet] = []
+
+    def rows() -> Iterator[tuple[int, list[Cell]]]:
+        yield from book.rows(name)
+        # merged regions and the formulas' count are known at the sheet's end
+        opened = holder[0]
+        problems = _merged_problems(book.merged, opened.header_row)
+        if problems:
+            raise FileProblem(problems)
+        if book.formulas:
+            opened.warnings.append(_formula_warning(book.formulas))
+
+    opened = _with_header("xlsx", rows(), 0)
+    holder.append(opened)
+    opened.formulas = book.formulas  # filled in as the rows are read
+    opened._closers.append(book.close)
+    return opened
+
+
+def _formula_warning(formulas: dict[int, set[int]]) -> str:
+    count = sum(len(c) for c in formulas.values())
+    return _(
+        "%(n)d cells hold formulas: their calculated values are imported, as Excel last saved them"
+    ) % {"n": count}
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> list[str]:
+    book = ET.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314
+    return [s.get("name", "") for s in book.iter(f"{_NS_MAIN}sheet")]
 
 
 def _merged_problems(

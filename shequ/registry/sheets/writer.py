@@ -8,8 +8,9 @@ rather than model instances. Primary keys are taken beforehand (``shequ.core.bul
 so that the stays and grams can point at residents in the same pass, and a household's head
 can be set as it is inserted (the foreign keys are deferred to the commit); a head that comes
 in a later chunk is set in ``finish``. New houses are written with the colour
-``house_create`` gives them; ``finish`` derives the colour of every touched house again
-(``recolour``) and applies the rollup counts once."""
+``house_create`` gives them; ``finish`` derives the colour of every touched house again —
+in memory for the houses the import created (it wrote everything that lives in them), from
+the database for the others (``recolour``) — and applies the rollup counts once."""
 
 from __future__ import annotations
 
@@ -149,7 +150,10 @@ class Writer:
         self.phones = phones()
         self.register = RegisterRows(timezone.now())
         self.summary = Counts()
-        self.touched_houses: set[int] = set()
+        self.touched_houses: set[int] = set()  # houses of the register that got people
+        # houses new to the register: id -> (use, area path, has care, residencies), their
+        # colour derived in memory at the end (they have no units, no earlier residents)
+        self.new_houses: dict[int, tuple[str, str, list[bool], set[str]]] = {}
         self.heads_later: dict[int, int] = {}  # household id -> resident id
 
     def write(self, rows: list[CheckedRow]) -> None:
@@ -183,7 +187,12 @@ class Writer:
                     colour=empty_colour(row.house_fields["use"]),
                     **row.house_fields,
                 )
-                self.touched_houses.add(ref_h.id)
+                self.new_houses[ref_h.id] = (
+                    row.house_fields["use"],
+                    ref_h.area_path,
+                    [False],
+                    set(),
+                )
         resident_ids = take_ids(Resident, len(people))
         heads: dict[tuple[Any, ...], int] = {}
         for row, resident_id in zip(people, resident_ids, strict=True):
@@ -223,11 +232,19 @@ class Writer:
                 household_id=household.id,
                 area_path=household.area_path,
                 person=d,
-                id_number=checker.ids.protect(d.id_number, row.id_index),
-                phone=self.phones.protect(d.phone),
+                id_number=row.id_protected or checker.ids.protect(d.id_number, row.id_index),
+                phone=row.phone_protected or self.phones.protect(d.phone),
                 moved_in=self.today,
             )
-            self.touched_houses.add(checker.houses[row.household[0]].id)  # type: ignore[index,arg-type]
+            house_id = checker.houses[row.household[0]].id  # type: ignore[index]
+            assert house_id is not None
+            fresh = self.new_houses.get(house_id)
+            if fresh is None:
+                self.touched_houses.add(house_id)
+            else:
+                fresh[3].add(d.residency)
+                if d.care_tags:
+                    fresh[2][0] = True
         inserted = register.insert()
         self.summary.buildings += inserted[Building]
         self.summary.houses += inserted[House]
@@ -244,5 +261,17 @@ class Writer:
                 Household.objects.bulk_update(
                     [Household(pk=pk, head_id=head) for pk, head in part], ["head"]
                 )
-        recolour(self.touched_houses, self.register.counts())
+        counts = self.register.counts()
+        changes: dict[str, list[int]] = {}
+        for pk, (use, path, care, residencies) in self.new_houses.items():
+            old, new = empty_colour(use), colour_from(use, care[0], [], residencies)
+            if new != old:
+                changes.setdefault(new, []).append(pk)
+                counter = counts.setdefault(path, Counter())
+                counter[("colour", old)] -= 1
+                counter[("colour", new)] += 1
+        for colour, pks in changes.items():
+            for start in range(0, len(pks), 900):
+                House.objects.filter(pk__in=pks[start : start + 900]).update(colour=colour)
+        recolour(self.touched_houses, counts)
         self.register.apply_counts()

@@ -53,7 +53,7 @@ from shequ.registry.services import (
     household_create,
     resident_add,
 )
-from shequ.registry.sheets import export, pipeline, reader, writer
+from shequ.registry.sheets import checker, export, pipeline, reader, staged, writer, xlsx
 from shequ.registry.sheets.checker import check_person
 from shequ.registry.sheets.columns import COLUMNS, NOTES_SHEET_NAME, SHEET_NAME
 from shequ.registry.sheets.protect import id_numbers, phones
@@ -187,6 +187,14 @@ def _files_in_tmp(settings: Any, tmp_path: Any) -> None:
     settings.VAR_DIR = tmp_path
 
 
+@pytest.fixture(params=["calamine", "streaming"])
+def both_readers(request: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with python-calamine and with the streaming reader of large sheets."""
+    if request.param == "streaming":
+        monkeypatch.setattr(reader, "STREAM_ABOVE", -1)
+    return str(request.param)
+
+
 @pytest.fixture
 def staff(personas: Any) -> Any:
     return personas.community_staff
@@ -275,9 +283,26 @@ def test_bulk_protection_is_the_services(db: Any) -> None:
         assert decrypt(fast.enc, purpose=PHONE) == value
 
 
+def test_the_checkers_shortcuts_read_cells_as_their_readers() -> None:
+    """``Checker._row`` reads the usual cells without calling the column's reader."""
+    for column in COLUMNS:
+        fast, read = checker._fast(column.key), checker._reader(column.key)
+        if fast is checker._TEXT:
+            for cell in ("", " a  b ", "张 伟", "\t1\n"):
+                assert read(cell) == " ".join(cell.split())
+        elif fast is checker._WHOLE:
+            for cell in (1.0, -3.0, 18.0):
+                assert read(cell) == int(cell)
+        elif isinstance(fast, dict):
+            assert fast
+            for word, value in fast.items():
+                assert read(word) == value, (column.key, word)
+
+
 # --- a whole import --------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_import_writes_what_the_services_would(tree: Any, staff: Any, family: Any) -> None:
     job = run(staff, tree.community_a, make_xlsx(family), commit=True)
     assert job.status == ImportStatus.DONE, job.errors
@@ -541,6 +566,7 @@ def test_a_crash_halfway_leaves_the_register_as_it_was(
     assert "disk full" in messages(job)[0]
     assert before == (table_counts(), stat_rows(), AuditRecord.objects.count())
     assert not AuditRecord.objects.filter(object_type="registry.importjob").exists()
+    assert not staged.path(job.pk).exists()  # the failed job's staged rows are gone too
 
 
 @pytest.mark.django_db(transaction=True)
@@ -602,6 +628,100 @@ def test_register_changed_between_check_and_commit(tree: Any, staff: Any, family
     assert before == table_counts()
 
 
+def test_commit_writes_the_staged_rows_without_reading_the_sheet(
+    tree: Any, staff: Any, family: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = run(staff, tree.community_a, make_xlsx(family))
+    path = staged.path(job.pk)
+    assert path.exists()
+    content = path.read_bytes()
+    # the ID numbers and phones are kept encrypted only
+    assert pid(1950, 11).encode() not in content
+    assert b"13900001111" not in content
+
+    def no_reading(job: Any) -> Any:
+        raise AssertionError("the sheet was read again")
+
+    monkeypatch.setattr(pipeline, "open_job_file", no_reading)
+    pipeline.import_commit(actor=staff, job=job, valid_only=False)
+    pipeline.run_commit(job.pk, staff.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert job.summary["created"]["residents"] == 3
+    assert job.summary["rows"] == 4
+    assert not path.exists()
+    person = Resident.objects.get(name="赵建国")
+    assert decrypt(person.id_number_enc, purpose=ID_NUMBER) == pid(1950, 11)
+    assert decrypt(person.phone_enc, purpose=PHONE) == "13900001111"
+    assert person.id_number_bidx == id_number_index(pid(1950, 11))
+
+
+def test_staged_commit_asks_the_register_about_the_people_again(
+    tree: Any, staff: Any, family: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone registers 赵建国 in another community meanwhile: the area's buildings are
+    unchanged, so the staged rows are used, and the person is found in the register."""
+    job = run(staff, tree.community_a, make_xlsx(family))
+    building = building_create(
+        actor=SYSTEM, area=tree.grid_c, number="9栋", address="某路9号", floors=3
+    )
+    house = house_create(actor=SYSTEM, building=building, entrance=1, floor=1, room="101")
+    resident_add(
+        actor=SYSTEM,
+        household=household_create(actor=SYSTEM, house=house),
+        data=ResidentData(name="赵建国", id_number=pid(1950, 11)),
+    )
+    monkeypatch.setattr(pipeline, "open_job_file", None)  # the sheet is not read again
+    before = table_counts()
+    pipeline.import_commit(actor=staff, job=job, valid_only=False)
+    pipeline.run_commit(job.pk, staff.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.VALIDATED
+    assert "nothing was imported" in job.summary["changed"]
+    assert [e[0] for e in errors_at(job, 2)] == ["O 身份证号"]
+    assert before == table_counts()
+    # the valid rows only, from the same staged rows
+    pipeline.import_commit(actor=staff, job=job, valid_only=True)
+    pipeline.run_commit(job.pk, staff.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert (job.summary["rows"], job.summary["valid_rows"], job.summary["skipped_rows"]) == (
+        4,
+        3,
+        1,
+    )
+    assert job.summary["created"]["residents"] == 2
+
+
+def test_the_sheet_is_checked_again_when_the_area_changed(
+    tree: Any, staff: Any, family: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A building added to the area meanwhile: the staged rows are not used."""
+    job = run(staff, tree.community_a, make_xlsx(family))
+    building_create(actor=SYSTEM, area=tree.grid_b, number="9栋", address="某路9号", floors=3)
+    opened: list[int] = []
+    original = pipeline.open_job_file
+
+    def counted(job: Any) -> Any:
+        opened.append(job.pk)
+        return original(job)
+
+    monkeypatch.setattr(pipeline, "open_job_file", counted)
+    pipeline.import_commit(actor=staff, job=job, valid_only=False)
+    pipeline.run_commit(job.pk, staff.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert opened == [job.pk]
+    assert job.summary["created"]["residents"] == 3
+
+
+def test_staged_rows_are_discarded_with_the_job(tree: Any, staff: Any, family: Any) -> None:
+    job = run(staff, tree.community_a, make_xlsx(family))
+    assert staged.path(job.pk).exists()
+    pipeline.import_cancel(actor=staff, job=job)
+    assert not staged.path(job.pk).exists()
+
+
 # --- bad files --------------------------------------------------------------------------------------
 
 
@@ -656,6 +776,7 @@ def test_file_too_large(tree: Any, staff: Any, monkeypatch: pytest.MonkeyPatch) 
     assert "split the sheet" in str(error.value)
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_wrong_and_missing_headers(tree: Any, staff: Any) -> None:
     headers = [h for h in HEADERS if h not in ("身份证号", "房号")] + ["备注", "姓名"]
     job = run(staff, tree.community_a, make_xlsx([{}], headers))
@@ -666,6 +787,7 @@ def test_wrong_and_missing_headers(tree: Any, staff: Any) -> None:
     assert "appear twice: W 姓名" in text
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_english_headers_and_a_title_row(tree: Any, staff: Any) -> None:
     keys = [c.key for c in COLUMNS]
     by_header = {c.header: c.key for c in COLUMNS}
@@ -680,6 +802,7 @@ def test_english_headers_and_a_title_row(tree: Any, staff: Any) -> None:
     assert Resident.objects.filter(name="刘备").exists()
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_merged_cells(tree: Any, staff: Any) -> None:
     def merge(book: Any, sheet: Any, header: int) -> None:
         sheet.merge_range(header + 2, 0, header + 3, 0, tree.grid_a.code)
@@ -690,6 +813,7 @@ def test_merged_cells(tree: Any, staff: Any) -> None:
     assert messages(job) == ["merged cells A3:A4 in rows 3–4: unmerge them and fill in every cell"]
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_a_merged_title_above_the_headers_is_fine(tree: Any, staff: Any) -> None:
     def title(book: Any, sheet: Any, header: int) -> None:
         sheet.merge_range(0, 0, 0, 5, "人口台账")
@@ -700,6 +824,7 @@ def test_a_merged_title_above_the_headers_is_fine(tree: Any, staff: Any) -> None
     assert job.error_count == 0
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_blank_rows_are_skipped_and_counted(tree: Any, staff: Any) -> None:
     rows = [base_row(tree.grid_a.code, 姓名="甲"), {}, {}, base_row(tree.grid_a.code, 姓名="乙")]
     job = run(staff, tree.community_a, make_xlsx(rows), commit=True)
@@ -708,6 +833,7 @@ def test_blank_rows_are_skipped_and_counted(tree: Any, staff: Any) -> None:
     assert job.summary["rows"] == 2
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_formulas_give_their_value_or_an_error(tree: Any, staff: Any) -> None:
     def formulas(book: Any, sheet: Any, header: int) -> None:
         floors = HEADERS.index("总层数")
@@ -736,6 +862,7 @@ def test_formulas_give_their_value_or_an_error(tree: Any, staff: Any) -> None:
 # --- bad rows ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_every_row_error_names_row_column_and_problem(tree: Any, staff: Any, register: Any) -> None:
     grid = tree.grid_a.code
     rows = [
@@ -807,6 +934,7 @@ def test_every_row_error_names_row_column_and_problem(tree: Any, staff: Any, reg
     assert job.valid_rows == 2
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_dates_typed_as_text(tree: Any, staff: Any) -> None:
     grid = tree.grid_a.code
     typed = [
@@ -863,6 +991,7 @@ def test_template_opens_with_the_headers_and_notes() -> None:
     assert csv_bytes.decode("utf-8-sig").strip().split(",") == HEADERS
 
 
+@pytest.mark.usefixtures("both_readers")
 def test_an_export_imports_again_as_already_present(tree: Any, staff: Any, family: Any) -> None:
     run(staff, tree.community_a, make_xlsx(family), commit=True)
     from shequ.registry.selectors import ResidentFilter, residents  # noqa: PLC0415
@@ -897,3 +1026,64 @@ def test_chunks_do_not_change_the_result(
 
 def _rows(sheet: bytes) -> Iterator[list[Any]]:
     yield from CalamineWorkbook.from_filelike(io.BytesIO(sheet)).get_sheet_by_index(0).iter_rows()
+
+
+def test_the_streaming_reader_reads_what_calamine_reads() -> None:
+    """Values of every kind, shared and inline strings, gaps, dates by their format."""
+
+    def cells(book: Any, sheet: Any, header: int) -> None:
+        formats = {
+            "date": book.add_format({"num_format": "yyyy-mm-dd"}),
+            "cjk": book.add_format({"num_format": "yyyy年m月d日"}),
+            "builtin": book.add_format({"num_format": 14}),
+            "time": book.add_format({"num_format": "hh:mm"}),
+            "duration": book.add_format({"num_format": "[h]:mm"}),
+            "number": book.add_format({"num_format": "0.00"}),
+            "red": book.add_format({"num_format": "[Red]0.0"}),
+        }
+        row = header + 3
+        sheet.write_datetime(row, 0, dt.datetime(1990, 1, 2), formats["date"])  # noqa: DTZ001
+        sheet.write_datetime(row, 1, dt.datetime(1990, 1, 2, 3, 4, 5), formats["cjk"])  # noqa: DTZ001
+        sheet.write_number(row, 2, 32875, formats["builtin"])
+        sheet.write_number(row, 3, 0.5, formats["time"])
+        sheet.write_number(row, 4, 1.5, formats["duration"])
+        sheet.write_number(row, 5, 32875, formats["number"])
+        sheet.write_number(row, 6, 2.5, formats["red"])
+        sheet.write_boolean(row, 7, True)
+        sheet.write_formula(row, 8, "=1/0", None, "#DIV/0!")
+        sheet.write_formula(row, 9, '="a"&"b"', None, "ab")
+        sheet.write_string(row, 10, "a&b<c> \"q\" 'x'")
+        sheet.write_string(row, 11, "  padded  ")
+        sheet.write_rich_string(row, 12, "红", book.add_format({"bold": True}), "色", "字")
+        sheet.write_number(row, 14, 3)
+        sheet.write_string(row + 2, 20, "far right, two rows down")
+
+    data = make_xlsx([{"姓名": "甲"}, {}], hook=cells)
+    book = xlsx.XlsxReader(io.BytesIO(data))
+    streamed = list(book.rows(SHEET_NAME))
+    expected = list(_rows(data))
+    assert len(streamed) == len(expected)
+    for (number, got), want in zip(streamed, expected, strict=True):
+        width = max(len(got), len(want))
+        padded = got + [""] * (width - len(got))
+        assert padded == want + [""] * (width - len(want)), number
+    assert [n for n, _cells in streamed] == list(range(1, len(expected) + 1))
+    assert book.formulas == {4: {8, 9}}  # row 4 as Excel numbers it
+
+
+def test_the_streaming_reader_reads_inline_strings_and_a_large_sheet_in_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """xlsxwriter's constant-memory mode writes inline strings; the XML is read in parts
+    smaller than a row here, so rows are cut across the parts."""
+    monkeypatch.setattr(xlsx, "_MB", 100)
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    sheet = book.add_worksheet(SHEET_NAME)
+    for i in range(300):
+        sheet.write_row(i, 0, [f"名字{i}", i, "", f"&{i}"])
+    book.close()
+    rows = list(xlsx.XlsxReader(io.BytesIO(buffer.getvalue())).rows(SHEET_NAME))
+    assert rows[0] == (1, ["名字0", 0.0, "", "&0"])
+    assert rows[-1] == (300, ["名字299", 299.0, "", "&299"])
+    assert len(rows) == 300
