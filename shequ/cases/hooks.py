@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from shequ.cases import measures
 from shequ.cases.models import Case, CaseEvent
 
 
 def after_event(case: Case, event: CaseEvent, before: dict[str, Any] | None) -> None:
     """``before`` is the audited snapshot of the case before the event (None for intake)."""
+    measures.record(case)
