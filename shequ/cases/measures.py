@@ -120,13 +120,13 @@ def contribution(case: Case, check_ins: tuple[int, int] = (0, 0)) -> Days:
 
 
 def check_ins_of(case: Case) -> tuple[int, int]:
-    row = Assignment.objects.filter(case=case, checked_in_at__isnull=False).aggregate(
-        n=Count("pk"),
-        on_time=Count(
-            "pk", filter=Q(respond_by__isnull=True) | Q(checked_in_at__lte=F("respond_by"))
-        ),
+    if case.dispatched_at is None:  # never whistled: no departments
+        return 0, 0
+    rows = Assignment.objects.filter(case_id=case.pk, checked_in_at__isnull=False).values_list(
+        "checked_in_at", "respond_by"
     )
-    return row["n"], row["on_time"]
+    times = list(rows)
+    return len(times), sum(1 for at, by in times if at is not None and (by is None or at <= by))
 
 
 # --- the ledger entry of a case --------------------------------------------------------------
@@ -155,15 +155,14 @@ def record(case: Case) -> None:
     key = case_key(case)
     days = contribution(case, check_ins_of(case))
     new_key, new_days = _encode(key, days)
-    entry = CaseMeasureEntry.objects.filter(case_id=case.pk).first()
+    entry = CaseMeasureEntry.objects.filter(pk=case.pk).values_list("key", "days").first()
     changes: list[tuple[Key, Days, int]] = [(key, days, 1)]
     if entry is not None:
-        if entry.key == new_key and entry.days == new_days:
+        if entry[0] == new_key and entry[1] == new_days:
             return
-        old_key, old_days = _decode(entry.key, entry.days)
+        old_key, old_days = _decode(*entry)
         changes.append((old_key, old_days, -1))
-        entry.key, entry.days = new_key, new_days
-        entry.save(update_fields=["key", "days"])
+        CaseMeasureEntry.objects.filter(pk=case.pk).update(key=new_key, days=new_days)
     else:
         CaseMeasureEntry.objects.create(case_id=case.pk, key=new_key, days=new_days)
     apply(changes)
