@@ -273,13 +273,24 @@ def _all_check_ins() -> dict[int, tuple[int, int]]:
     return {case_id: (n, on_time) for case_id, n, on_time in rows.iterator(chunk_size=20_000)}
 
 
-def _cases() -> Iterator[Case]:
-    """Every case as a light object with the fields ``contribution`` reads."""
+def _cases(chunk: int = 50_000) -> Iterator[list[Case]]:
+    """Every case as a light object with the fields ``contribution`` reads, in chunks read
+    whole (no query may run on the connection while a COPY writes)."""
     names = [n for n in _CASE_FIELDS if n != "pk"]
-    for row in Case.objects.order_by().values_list("pk", *names).iterator(chunk_size=20_000):
-        case = Case.__new__(Case)
-        case.__dict__.update(zip(("id", *names), row, strict=True))
-        yield case
+    last = 0
+    while True:
+        rows = list(
+            Case.objects.filter(pk__gt=last).order_by("pk").values_list("pk", *names)[:chunk]
+        )
+        if not rows:
+            return
+        cases = []
+        for row in rows:
+            case = Case.__new__(Case)
+            case.__dict__.update(zip(("id", *names), row, strict=True))
+            cases.append(case)
+        last = rows[-1][0]
+        yield cases
 
 
 _INDEX = {name: i for i, name in enumerate(COUNTS)}
@@ -333,8 +344,8 @@ def rebuild() -> tuple[int, int]:
         # plain lists, not Counters: a million cases make a few million rows
         daily: dict[tuple[Any, ...], list[int]] = {}
 
-        def entry_rows() -> Iterator[tuple[Any, ...]]:
-            for case in _cases():
+        def entry_rows(cases: list[Case]) -> Iterator[tuple[Any, ...]]:
+            for case in cases:
                 key = case_key(case)
                 days = contribution(case, check_ins.get(case.pk, (0, 0)))
                 for day, counts in days.items():
@@ -346,7 +357,9 @@ def rebuild() -> tuple[int, int]:
                 encoded_key, encoded_days = _encode(key, days)
                 yield case.pk, json.dumps(encoded_key), json.dumps(encoded_days)
 
-        Table(CaseMeasureEntry, ("case", "key", "days"), now).insert(entry_rows())
+        entries = Table(CaseMeasureEntry, ("case", "key", "days"), now)
+        for cases in _cases():
+            entries.insert(entry_rows(cases))
         check_ins.clear()
         Table(CaseMeasure, (*_DAY_KEY, *COUNTS), now).insert(
             (*k, *c) for k, c in daily.items() if any(c)
