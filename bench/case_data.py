@@ -71,6 +71,7 @@ def _world() -> tuple[list[tuple[int, str]], dict[str, list[int]], list[int]]:
 
 def _rows(
     n: int,
+    *,
     seed: int,
     start: dt.datetime,
     end: dt.datetime,
@@ -153,7 +154,9 @@ def generate_cases(n: int, *, seed: int = 2026, years: float = 3.0, batch: int =
     while done < n:
         size = min(batch, n - done)
         with transaction.atomic():
-            Table(Case, FIELDS, end).insert(_rows(size, seed + done, start, end, first + done, world))
+            Table(Case, FIELDS, end).insert(
+                _rows(size, seed=seed + done, start=start, end=end, first=first + done, world=world)
+            )
         done += size
         print(f"  {done:,} cases", flush=True)
     return done

@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEMO_PASSWORD = "Shequ-demo-2026"  # noqa: S105 - the documented demo password
+DEMO_PASSWORD = "Shequ-demo-2026"
 
 
 def free_port() -> int:
@@ -53,7 +53,11 @@ class Session:
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
         hdrs = {"Host": f"{self.host}:{self.port}", **(headers or {})}
         if self.cookies:
@@ -80,9 +84,14 @@ def login(base: str, username: str) -> dict[str, str]:
     session = Session(base, {})
     status, page = session.request("GET", "/accounts/login/")
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert status == 200 and token, status
+    assert status == 200, status
+    assert token, "no CSRF token on the login page"
     body = urllib.parse.urlencode(
-        {"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token.group(1).decode()}
+        {
+            "username": username,
+            "password": DEMO_PASSWORD,
+            "csrfmiddlewaretoken": token.group(1).decode(),
+        }
     ).encode()
     status, _ = session.request(
         "POST",
@@ -133,11 +142,13 @@ def load(
 
 
 def pct(values: list[float], p: float) -> float:
-    return values[min(len(values) - 1, max(0, int(round(len(values) * p)) - 1))]
+    return values[min(len(values) - 1, max(0, round(len(values) * p) - 1))]
 
 
-def main() -> int:  # noqa: PLR0915 - one script, read top to bottom
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--base-url", default="", help="measure this running server instead")
     parser.add_argument("--requests", type=int, default=2000)
@@ -237,8 +248,15 @@ def main() -> int:  # noqa: PLR0915 - one script, read top to bottom
         trivial = load(base, cookies, health, args.requests, args.concurrency)
         rows = [("GET /health (trivial view)", trivial)]
         if api_ok:
-            rows.append(("POST /api/v1/cases/", load(base, cookies, create, args.requests, args.concurrency)))
-            rows.append(("GET /health again", load(base, cookies, health, args.requests, args.concurrency)))
+            rows.append(
+                (
+                    "POST /api/v1/cases/",
+                    load(base, cookies, create, args.requests, args.concurrency),
+                )
+            )
+            rows.append(
+                ("GET /health again", load(base, cookies, health, args.requests, args.concurrency))
+            )
         made = Case.objects.count() - before
         print(
             f"\n{connection.vendor} · gunicorn gthread {args.workers}×{args.threads} · concurrency "
@@ -247,7 +265,9 @@ def main() -> int:  # noqa: PLR0915 - one script, read top to bottom
         )
         print(f"{'measure':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses")
         for label, (rate, lat, statuses) in rows:
-            print(f"{label:34} {rate:8.1f} {statuses and pct(lat, 0.5):8.1f} {pct(lat, 0.99):8.1f}  {statuses}")
+            print(
+                f"{label:34} {rate:8.1f} {statuses and pct(lat, 0.5):8.1f} {pct(lat, 0.99):8.1f}  {statuses}"
+            )
         if api_ok:
             print(f"cases created: {made:,} (one per request)")
             print(f"intake ÷ trivial: {rows[1][1][0] / trivial[0]:.2f}")

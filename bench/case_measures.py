@@ -33,11 +33,11 @@ def measure(label: str, fn: Callable[[], object], repeat: int) -> tuple[str, flo
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    p95 = samples[max(0, int(round(len(samples) * 0.95)) - 1)]
+    p95 = samples[max(0, round(len(samples) * 0.95) - 1)]
     return label, statistics.median(samples), p95, repeat
 
 
-def main() -> int:  # noqa: PLR0915 - one script, read top to bottom
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -160,7 +160,11 @@ def main() -> int:  # noqa: PLR0915 - one script, read top to bottom
             rows.append(measure(f"selector {label} {kind}", selector(area, kind), args.repeat))
             rows.append(measure(f"GET /measures/ {label} {kind}", page(area, kind), args.repeat))
             rows.append(
-                measure(f"naive aggregate over cases {label} {kind}", naive(area, kind), args.naive_repeat)
+                measure(
+                    f"naive aggregate over cases {label} {kind}",
+                    naive(area, kind),
+                    args.naive_repeat,
+                )
             )
     print(
         f"\n{connection.vendor} · {Case.objects.count():,} cases · "
