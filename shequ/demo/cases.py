@@ -26,6 +26,7 @@ from shequ.accounts.models import Membership, User
 from shequ.accounts.roles import Role
 from shequ.areas.models import Area, Department, Level
 from shequ.areas.services import department_create
+from shequ.cases.categories import seed_defaults
 from shequ.cases.models import Case, Category
 from shequ.cases.services import case_act, case_register
 from shequ.core.actors import SYSTEM
@@ -174,6 +175,8 @@ class _Seeder:
             ),
             self.areas[0],
         )
+        if not Category.objects.exists():  # a database emptied by a test, not migrated
+            seed_defaults()
         self.categories = list(
             Category.objects.filter(parent__isnull=False, is_active=True)
             .select_related("parent")

@@ -83,7 +83,8 @@ class Command(BaseCommand):
 
     def _cases(self, summary: SeedSummary, seed: int, count: int) -> None:
         first = summary.first_street
-        if first is None or count <= 0:
+        # Only with a street made in this run: a second run does nothing.
+        if first is None or count <= 0 or first.code not in summary.streets_created:
             return
         street = Area.objects.current().filter(code=first.code).first()
         if street is None:
