@@ -297,9 +297,11 @@ _INDEX = {name: i for i, name in enumerate(COUNTS)}
 
 
 def _month_sql(vendor: str) -> str:
-    """Every daily row added to its month at every area above and including its own (the
-    areas' paths are the ancestors), one dimension at a time: what ``month_rows`` does for
-    one event, done by the database for all of them."""
+    """Every daily row added to its month at every area above and including its own, one
+    dimension at a time: what ``month_rows`` does for one event, done by the database for
+    all of them. First the days are summed into months at the case's own area (one row per
+    dimension value), then each is added to every prefix of its path that ends in "/" (the
+    ancestors' paths; their lengths are those of the areas' paths)."""
     day, month = CaseMeasure._meta.db_table, CaseMeasureMonth._meta.db_table
     area = Area._meta.db_table
     truncate = (
@@ -308,7 +310,7 @@ def _month_sql(vendor: str) -> str:
         else "date(day, 'start of month')"
     )
     counts = ", ".join(COUNTS)
-    sums = ", ".join(f"SUM({c})" for c in COUNTS)
+    sums = ", ".join(f"SUM({c}) AS {c}" for c in COUNTS)
     dims = " UNION ALL ".join(
         f"SELECT {truncate} AS m, area_path, department_id, '{dim}' AS dim, {value} AS value, "  # noqa: S608 - constants
         f"{counts} FROM {day}"
@@ -319,13 +321,19 @@ def _month_sql(vendor: str) -> str:
             ("channel", "channel"),
         )
     )
-    upper = "substr(a.p, 1, length(a.p) - 1) || '0'"  # subtree_upper in SQL
+    own = (
+        f"SELECT m, area_path, department_id, dim, value, {sums} FROM ({dims}) x "  # noqa: S608 - our tables
+        "GROUP BY m, area_path, department_id, dim, value"
+    )
+    prefix = "substr(o.area_path, 1, l.n)"
+    outer = ", ".join(f"SUM(o.{c})" for c in COUNTS)
+    lengths = f"SELECT DISTINCT length(area_path) AS n FROM {area}"  # noqa: S608 - our table
     return (
         f"INSERT INTO {month} (month, area_path, department_id, dim, value, {counts}) "  # noqa: S608 - our tables
-        f"SELECT x.m, a.p, x.department_id, x.dim, x.value, {sums} FROM ({dims}) x "
-        f"JOIN (SELECT DISTINCT area_path AS p FROM {area}) a "
-        f"ON x.area_path >= a.p AND x.area_path < {upper} "
-        "GROUP BY x.m, a.p, x.department_id, x.dim, x.value"
+        f"SELECT o.m, {prefix}, o.department_id, o.dim, o.value, {outer} "
+        f"FROM ({own}) o JOIN ({lengths}) l "
+        "ON l.n <= length(o.area_path) AND substr(o.area_path, l.n, 1) = '/' "
+        f"GROUP BY o.m, {prefix}, o.department_id, o.dim, o.value"
     )
 
 
