@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from shequ.accounts.models import Membership, User
 from shequ.areas.models import Area, Department, Organization
+from shequ.cases.models import CaseMeasure, CaseMeasureMonth
 from shequ.cases.models_notify import Notification, Webhook, WebhookDelivery
 from shequ.core.actors import SYSTEM
 from shequ.core.models import AuditRecord
@@ -577,6 +578,8 @@ from tests.matrix_notify import NOTIFY_ENDPOINTS  # noqa: E402 - needs Endpoint,
 
 ENDPOINTS += NOTIFY_ENDPOINTS
 
+ENDPOINTS += __import__("tests.matrix_measures", fromlist=["endpoints"]).endpoints()
+
 
 def _upload(text: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
@@ -630,6 +633,8 @@ def _case_state() -> tuple[Any, ...]:
         sorted(Notification.objects.values_list("id", "read_at")),
         sorted(Webhook.objects.values_list("id", "is_active")),
         WebhookDelivery.objects.count(),
+        sorted(CaseMeasure.objects.values_list("id", "received", "closed", "due_open")),
+        sorted(CaseMeasureMonth.objects.values_list("id", "received", "closed")),
     )
 
 

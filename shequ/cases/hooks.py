@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shequ.cases import measures
 from shequ.cases.models import Case, CaseEvent
 
 
@@ -18,3 +19,4 @@ def after_event(case: Case, event: CaseEvent, before: dict[str, Any] | None) -> 
     # (a rolled-back transition tells no one); mail and the sending itself go after commit.
     notify.on_event(case, event)
     webhooks.on_event(case, event)
+    measures.record(case)

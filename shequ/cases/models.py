@@ -490,3 +490,8 @@ class IdempotencyKey(models.Model):
 
 # The inbox and the webhooks live in their own module; imported here so that Django finds them.
 from shequ.cases import models_notify  # noqa: E402, F401
+
+# The measures' rollup tables live in their own module; imported here so Django finds them.
+from shequ.cases.models_measures import CaseMeasure, CaseMeasureEntry, CaseMeasureMonth  # noqa: E402
+
+__all__ = ["CaseMeasure", "CaseMeasureEntry", "CaseMeasureMonth"]

@@ -18,7 +18,7 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0003_notify")]
+    dependencies = [("cases", "0004_measures")]
 
     operations = [
         migrations.AddField(

@@ -586,9 +586,10 @@ def test_a_larger_scale_later_adds_only_the_missing_streets_and_widens_the_distr
 
 def test_the_command_prints_the_summary_and_the_demo_logins(db: Any) -> None:
     out = StringIO()
-    call_command("demo_seed", "--seed", "2026", "--register", "0.01", stdout=out)
+    call_command("demo_seed", "--seed", "2026", "--register", "0.01", "--cases", "20", stdout=out)
     text = out.getvalue()
     assert "Seeded 1 street(s)" in text
+    assert "Cases: " in text
     assert "subgrid 33" in text
     assert "9,700 households, 20,500 residents (written 97 and 205)" in text
     households = Household.objects.count()
