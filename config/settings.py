@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "shequ.areas",
     "shequ.registry",
     "shequ.cases",
+    "shequ.dashboards",
 ]
 
 MIDDLEWARE = [

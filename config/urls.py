@@ -46,6 +46,7 @@ urlpatterns = [
     path("areas/", include("shequ.areas.urls")),
     path("registry/", include("shequ.registry.urls")),
     path("registry/", include("shequ.registry.urls_import")),
+    path("screen/", include("shequ.dashboards.urls")),
     path("h/<str:token>/", registry_views.scan, name="scan"),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),
