@@ -564,6 +564,9 @@ ENDPOINTS = [
         anonymous=403,
     ),
 ]
+from tests.matrix_screen import SCREEN_ENDPOINTS  # noqa: E402 - needs Endpoint, defined above
+
+ENDPOINTS += SCREEN_ENDPOINTS
 
 
 def _upload(text: str) -> Any:

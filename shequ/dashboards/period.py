@@ -172,9 +172,7 @@ def top_categories(path: str, month: Month, limit: int = TOP_CATEGORIES) -> list
         .order_by("-received", "value")
     )
     top = [(int(v), r, c) for v, r, c in rows if r][:limit]
-    names = dict(
-        Category.objects.filter(pk__in=[v for v, _r, _c in top]).values_list("pk", "name")
-    )
+    names = dict(Category.objects.filter(pk__in=[v for v, _r, _c in top]).values_list("pk", "name"))
     return [{"name": names.get(v, "?"), "received": r, "closed": c} for v, r, c in top]
 
 

@@ -25,6 +25,7 @@ from shequ.core.paths import subtree_upper, within
 from shequ.dashboards import period, selectors
 from shequ.dashboards.models import MonthlyReport, ReportKind
 from shequ.registry.colours import PRECEDENCE
+from shequ.registry.models import RegisterStat
 
 REPORT_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
@@ -48,8 +49,10 @@ def _daily(path: str, month: period.Month, department_id: int | None = None) -> 
     return days
 
 
-def _by_dim(path: str, month: period.Month, dim: str, choices: Any, department: int | None) -> list[Any]:
-    qs = period._month_rows(path, month, dim)  # noqa: SLF001 - the same module family
+def _by_dim(
+    path: str, month: period.Month, dim: str, choices: Any, department: int | None
+) -> list[Any]:
+    qs = period._month_rows(path, month, dim)
     if department is not None:
         qs = qs.filter(department_id=department)
     counts = dict(qs.values_list("value").annotate(n=Sum("received")).values_list("value", "n"))
@@ -60,7 +63,7 @@ def area_report_data(area: Area, month: period.Month, now: dt.datetime) -> dict[
     kids = selectors.children(area)
     register = selectors.register_counts([area.area_path])[area.area_path]
     colours = dict(
-        selectors.RegisterStat.objects.filter(area_path=area.area_path, measure="colour").values_list(
+        RegisterStat.objects.filter(area_path=area.area_path, measure="colour").values_list(
             "key", "count"
         )
     )
@@ -175,13 +178,25 @@ def workbook(data: dict[str, Any]) -> bytes:
         parts = book.add_worksheet(_("Parts"))
         parts.set_column(0, 0, 20)
         parts.set_column(1, 6, 14)
-        header = [_("Area"), _("Received"), _("Closed"), _("Closure rate (%)"), _("Satisfaction rate (%)")]
+        header = [
+            _("Area"),
+            _("Received"),
+            _("Closed"),
+            _("Closure rate (%)"),
+            _("Satisfaction rate (%)"),
+        ]
         parts.write_row(0, 0, header, bold)
         for i, p in enumerate(data["parts"], start=1):
             parts.write_row(
                 i,
                 0,
-                [p["name"], p["received"], p["closed"], p["closure_rate"] or "", p["satisfaction_rate"] or ""],
+                [
+                    p["name"],
+                    p["received"],
+                    p["closed"],
+                    p["closure_rate"] or "",
+                    p["satisfaction_rate"] or "",
+                ],
             )
     if data["ranking"]:
         ranking = book.add_worksheet(_("Departments"))
@@ -189,14 +204,28 @@ def workbook(data: dict[str, Any]) -> bytes:
         ranking.write_row(
             0,
             0,
-            [_("Rank"), _("Department"), _("Closed"), _("On-time closure rate (%)"), _("Rework rate (%)"), _("Satisfaction rate (%)")],
+            [
+                _("Rank"),
+                _("Department"),
+                _("Closed"),
+                _("On-time closure rate (%)"),
+                _("Rework rate (%)"),
+                _("Satisfaction rate (%)"),
+            ],
             bold,
         )
         for i, r in enumerate(data["ranking"], start=1):
             ranking.write_row(
                 i,
                 0,
-                [r["rank"] or "—", r["name"], r["closed"], r["on_time_rate"] or "", r["rework_rate"] or "", r["satisfaction_rate"] or ""],
+                [
+                    r["rank"] or "—",
+                    r["name"],
+                    r["closed"],
+                    r["on_time_rate"] or "",
+                    r["rework_rate"] or "",
+                    r["satisfaction_rate"] or "",
+                ],
             )
     daily = book.add_worksheet(_("Daily"))
     daily.write_row(0, 0, [_("Day"), _("Received")], bold)
@@ -251,7 +280,9 @@ def generate(month: period.Month, now: dt.datetime | None = None) -> int:
     return made
 
 
-def _store(kind: str, month: period.Month, data: dict[str, Any], *, path: str, **subject: Any) -> int:
+def _store(
+    kind: str, month: period.Month, data: dict[str, Any], *, path: str, **subject: Any
+) -> int:
     try:
         with transaction.atomic():
             MonthlyReport.objects.create(

@@ -96,15 +96,17 @@ def map_page(request: HttpRequest, pk: int) -> HttpResponse:
             "legend": [{"key": c.value, "label": c.label} for c in PRECEDENCE],
             "measures": screen.measure_choices(),
             "levels": CaseLevel.choices,
-            "urls_json": json.dumps({
-                "areas": reverse("dashboards:map_areas", args=[0]),
-                "buildings": reverse("dashboards:map_buildings", args=[0]),
-                "cases": reverse("dashboards:map_cases", args=[0]),
-                "area_panel": reverse("dashboards:area_panel", args=[0]),
-                "case_panel": reverse("dashboards:case_panel", args=[0]),
-                "page": reverse("dashboards:map", args=[0]),
-                "screen": reverse("dashboards:screen", args=[0]),
-            }),
+            "urls_json": json.dumps(
+                {
+                    "areas": reverse("dashboards:map_areas", args=[0]),
+                    "buildings": reverse("dashboards:map_buildings", args=[0]),
+                    "cases": reverse("dashboards:map_cases", args=[0]),
+                    "area_panel": reverse("dashboards:area_panel", args=[0]),
+                    "case_panel": reverse("dashboards:case_panel", args=[0]),
+                    "page": reverse("dashboards:map", args=[0]),
+                    "screen": reverse("dashboards:screen", args=[0]),
+                }
+            ),
         },
     )
 
@@ -123,7 +125,8 @@ def map_areas(request: HttpRequest, pk: int) -> JsonResponse:
                 **own.as_dict(),
                 "boundary": area.boundary,
                 "parent": area.parent_id
-                if area.parent_id and scope_of(request.user).allows(Perm.CASE_VIEW, _parent_path(area))
+                if area.parent_id
+                and scope_of(request.user).allows(Perm.CASE_VIEW, _parent_path(area))
                 else None,
                 "fine": area.level >= Level.COMMUNITY,
                 "buildings": area.level >= selectors.BUILDING_LEVEL,
@@ -200,9 +203,9 @@ def case_panel(request: HttpRequest, pk: int) -> HttpResponse:
 def report_list(request: HttpRequest) -> HttpResponse:
     if not reports.may_read_reports(request.user):
         raise PermissionDenied
-    rows = MonthlyReport.objects.filter(
-        reports.visible_reports(request.user)
-    ).select_related("area", "department")[:200]
+    rows = MonthlyReport.objects.filter(reports.visible_reports(request.user)).select_related(
+        "area", "department"
+    )[:200]
     return render(request, "dashboards/reports.html", {"reports": rows})
 
 

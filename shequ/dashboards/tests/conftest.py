@@ -47,7 +47,11 @@ def build_scene(tree: Tree, personas: Personas, register: Any) -> Scene:
     with time_machine.travel(dt.datetime(2026, 12, 2, 9, 0, tzinfo=SHANGHAI), tick=False):
         overdue = new_case(world, longitude=102.61, latitude=24.61, title="洛龙路路灯不亮")
         emergency = new_case(
-            world, level="emergency", channel="patrol", title="燃气泄漏", longitude=102.62,
+            world,
+            level="emergency",
+            channel="patrol",
+            title="燃气泄漏",
+            longitude=102.62,
             latitude=24.62,
         )
         other = new_case(
@@ -66,7 +70,9 @@ def build_scene(tree: Tree, personas: Personas, register: Any) -> Scene:
         )
         closed = act(closed, p.community_staff, "close")
     with time_machine.travel(NOW - dt.timedelta(hours=1), tick=False):
-        fresh = new_case(world, channel="resident", title="小区路面破损", longitude=102.63, latitude=24.63)
+        fresh = new_case(
+            world, channel="resident", title="小区路面破损", longitude=102.63, latitude=24.63
+        )
     return Scene(world, tree, personas, register, overdue, emergency, other, closed, fresh)
 
 
@@ -76,6 +82,7 @@ def scene(tree: Tree, personas: Personas, register: Any) -> Scene:
 
 
 @pytest.fixture
-def at_now() -> Iterator[None]:
+def at_now(scene: Scene) -> Iterator[None]:
+    """The clock on the 21st, after the scene was built in the past."""
     with time_machine.travel(NOW, tick=False):
         yield
