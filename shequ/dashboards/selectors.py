@@ -114,7 +114,8 @@ def overdue_counts(area: Area, kids: list[Area], now: dt.datetime) -> dict[str, 
     )
     for prefix, n in rows:
         found[area.area_path] += n
-        if prefix in found:
+        # A case on the area itself (the street's unassigned queue) belongs to no child.
+        if prefix != area.area_path and prefix in found:
             found[prefix] += n
     return found
 
