@@ -206,6 +206,10 @@ X_FRAME_OPTIONS = "DENY"
 # How many reverse proxies stand in front of the app servers: the client address recorded in
 # the audit log is taken that many hops from the right of X-Forwarded-For (0: REMOTE_ADDR).
 SHEQU_PROXY_HOPS = env_int("SHEQU_PROXY_HOPS", 0)
+
+# The composite score's weights (%) of the response, resolution and satisfaction rates (三率),
+# as 12345 assessments weigh them; docs/measures.md.
+SHEQU_MEASURE_WEIGHTS = [int(w) for w in env_list("SHEQU_MEASURE_WEIGHTS", ["30", "35", "35"])]
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https")
     if env_bool("SHEQU_BEHIND_TLS_PROXY", default=False)

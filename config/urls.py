@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from shequ.accounts import api as accounts_api
 from shequ.accounts.decorators import public
 from shequ.areas import api as areas_api
+from shequ.cases import api_measures
 from shequ.core import views as core_views
 from shequ.registry import api as registry_api
 from shequ.registry import views as registry_views
@@ -17,6 +18,7 @@ api_v1 = [
     path("areas/<int:pk>/staff/", areas_api.AreaStaff.as_view(), name="area_staff"),
     path("departments/", areas_api.DepartmentList.as_view(), name="departments"),
     path("organizations/", areas_api.OrganizationList.as_view(), name="organizations"),
+    path("measures/", api_measures.MeasuresView.as_view(), name="measures"),
     path("residents/", registry_api.ResidentList.as_view(), name="residents"),
     path("residents/<int:pk>/", registry_api.ResidentDetail.as_view(), name="resident"),
     path("residents/<int:pk>/phone/", registry_api.ResidentPhone.as_view(), name="resident_phone"),
@@ -48,6 +50,7 @@ urlpatterns = [
     path("registry/", include("shequ.registry.urls_import")),
     path("screen/", include("shequ.dashboards.urls")),
     path("h/<str:token>/", registry_views.scan, name="scan"),
+    path("measures/", include("shequ.cases.urls_measures")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),
 ]

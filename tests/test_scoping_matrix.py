@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from shequ.accounts.models import Membership, User
 from shequ.areas.models import Area, Department, Organization
+from shequ.cases.models import CaseMeasure, CaseMeasureMonth
 from shequ.core.actors import SYSTEM
 from shequ.core.models import AuditRecord
 from shequ.core.testing import PASSWORD, Personas, Tree
@@ -568,6 +569,8 @@ from tests.matrix_screen import SCREEN_ENDPOINTS  # noqa: E402 - needs Endpoint,
 
 ENDPOINTS += SCREEN_ENDPOINTS
 
+ENDPOINTS += __import__("tests.matrix_measures", fromlist=["endpoints"]).endpoints()
+
 
 def _upload(text: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
@@ -593,6 +596,8 @@ def _state() -> tuple[Any, ...]:
         sorted(ImportJob.objects.values_list("id", "status")),
         Visit.objects.count(),
         Stay.objects.count(),
+        sorted(CaseMeasure.objects.values_list("id", "received", "closed", "due_open")),
+        sorted(CaseMeasureMonth.objects.values_list("id", "received", "closed")),
     )
 
 

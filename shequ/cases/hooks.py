@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from shequ.cases import measures
 from shequ.cases.models import Case, CaseEvent
 from shequ.dashboards import load as dashboards_load
 
 
 def after_event(case: Case, event: CaseEvent, before: dict[str, Any] | None) -> None:
     """``before`` is the audited snapshot of the case before the event (None for intake)."""
+    measures.record(case)
     dashboards_load.case_changed(case, event, before)

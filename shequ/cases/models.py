@@ -471,3 +471,9 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# The measures' rollup tables live in their own module; imported here so Django finds them.
+from shequ.cases.models_measures import CaseMeasure, CaseMeasureEntry, CaseMeasureMonth  # noqa: E402
+
+__all__ = ["CaseMeasure", "CaseMeasureEntry", "CaseMeasureMonth"]

@@ -4,12 +4,13 @@ demo street exists does nothing."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from shequ.areas.models import Level
+from shequ.areas.models import Area, Level
 from shequ.demo import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
@@ -19,6 +20,7 @@ from shequ.demo import (
     StreetPlan,
     generate,
 )
+from shequ.demo.cases import DAYS_BACK, DEMO_CASES, seed_cases
 
 
 class Command(BaseCommand):
@@ -33,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=int, default=1, help="number of streets (default 1)")
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
+        )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=DEMO_CASES,
+            help=f"cases to seed on the demo street (default {DEMO_CASES}; 0: none)",
         )
         parser.add_argument(
             "--register",
@@ -71,6 +79,24 @@ class Command(BaseCommand):
         except DemoSeedError as exc:
             raise CommandError(str(exc)) from exc
         self._report(summary)
+        self._cases(summary, seed, options["cases"])
+
+    def _cases(self, summary: SeedSummary, seed: int, count: int) -> None:
+        first = summary.first_street
+        if first is None or count <= 0:
+            return
+        street = Area.objects.current().filter(code=first.code).first()
+        if street is None:
+            return
+        started = time.monotonic()
+        made = seed_cases(street, seed=seed, count=count)
+        if made:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Cases: {made} on {street.name} over the last {DAYS_BACK} days "
+                    f"({time.monotonic() - started:.1f} s)."
+                )
+            )
 
     def _progress(self, plan: StreetPlan, created: bool) -> None:
         done = plan.index + 1

@@ -1,0 +1,374 @@
+"""Keeping the measures' rollups (考核指标) current, and rebuilding them from scratch.
+
+A case *contributes* counts to a few days (the day it was registered, the day it fell due,
+the day it closed …) under one key: its area path, lead department, category, level and
+channel. ``contribution`` computes that from the case alone (and its departments'
+check-ins); after every event ``record`` subtracts what the case contributed before (kept in
+CaseMeasureEntry) and adds what it contributes now, in the event's own transaction, to the
+daily table (CaseMeasure) and to the monthly table at every area level (CaseMeasureMonth).
+So a re-route, a relocation, an extension or a reopening moves the case's counts from the
+old key and day to the new ones, and ``rebuild`` (the same ``contribution`` over every
+case) gives the same tables: a test proves it. docs/measures.md defines every count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from shequ.areas.models import Area
+from shequ.cases.models import (
+    FINAL_STATES,
+    Assignment,
+    Case,
+    CaseMeasure,
+    CaseMeasureEntry,
+    CaseMeasureMonth,
+    Resolution,
+    State,
+)
+from shequ.cases.models_measures import COUNTS
+from shequ.core.bulk import Table
+from shequ.core.paths import ancestors
+
+Key = tuple[str, int, int, str, str]  # area_path, department_id, category_id, level, channel
+Days = dict[dt.date, Counter[str]]
+MONTH_DIMS = ("", "category", "level", "channel")
+SATISFIED_FROM = 4  # 满意 and 非常满意
+_ONE_TICK = dt.timedelta(microseconds=1)
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    return timezone.localtime(moment).date()
+
+
+def deadline_day(resolve_by: dt.datetime) -> dt.date:
+    """The day a deadline falls on: "by 24:00 of the 5th working day" is stored as 00:00 of
+    the next day, which still belongs to the 5th."""
+    return local_day(resolve_by - _ONE_TICK)
+
+
+def case_key(case: Case) -> Key:
+    return (
+        case.area_path,
+        case.lead_department_id or 0,
+        case.category_id,
+        case.level,
+        case.channel,
+    )
+
+
+def contribution(case: Case, check_ins: tuple[int, int] = (0, 0)) -> Days:
+    """What ``case`` counts for, per day. ``check_ins`` is (departments that checked in,
+    of them by their deadline)."""
+    days: Days = defaultdict(Counter)
+    intake = days[local_day(case.created_at)]
+    intake["received"] += 1
+    if case.city_level:
+        intake["city_level"] += 1
+    if case.accepted_at is not None:
+        intake["accepted"] += 1
+        intake["responded"] += 1
+        if case.respond_by is None or case.accepted_at <= case.respond_by:
+            intake["responded_on_time"] += 1
+    if case.dispatched_at is not None:
+        intake["dispatched"] += 1
+    checked_in, on_time = check_ins
+    if checked_in:
+        intake["responded"] += checked_in
+        intake["responded_on_time"] += on_time
+
+    state = case.state
+    if state in FINAL_STATES:
+        ended = case.closed_at if state == State.CLOSED and case.closed_at else case.updated_at
+        days[local_day(ended)]["finished"] += 1
+    if state == State.CLOSED and case.closed_at is not None:
+        closed_day = local_day(case.closed_at)
+        closed = days[closed_day]
+        closed["closed"] += 1
+        late = case.closed_on_time is False
+        if not late:
+            closed["closed_on_time"] += 1
+        if case.rework_count:
+            closed["reworked"] += 1
+        if case.extended:
+            closed["extended"] += 1
+        if case.followup_reached:
+            closed["reached"] += 1
+            if case.followup_resolution == Resolution.YES:
+                closed["resolved_yes"] += 1
+        if case.satisfaction is not None:
+            closed["rated"] += 1
+            closed["satisfaction_sum"] += case.satisfaction
+            if case.satisfaction >= SATISFIED_FROM:
+                closed["satisfied"] += 1
+        due_day = closed_day
+        if case.resolve_by is not None:
+            due_day = min(closed_day, deadline_day(case.resolve_by))
+        days[due_day]["due_closed"] += 1
+        if late:
+            days[due_day]["overdue_closed"] += 1
+    elif state not in FINAL_STATES and state != State.SUSPENDED and case.resolve_by is not None:
+        days[deadline_day(case.resolve_by)]["due_open"] += 1
+    return days
+
+
+def check_ins_of(case: Case) -> tuple[int, int]:
+    if case.dispatched_at is None:  # never whistled: no departments
+        return 0, 0
+    rows = Assignment.objects.filter(case_id=case.pk, checked_in_at__isnull=False).values_list(
+        "checked_in_at", "respond_by"
+    )
+    times = list(rows)
+    return len(times), sum(1 for at, by in times if at is not None and (by is None or at <= by))
+
+
+# --- the ledger entry of a case --------------------------------------------------------------
+
+
+def _encode(key: Key, days: Days) -> tuple[list[Any], dict[str, dict[str, int]]]:
+    return list(key), {
+        day.isoformat(): {name: n for name, n in counts.items() if n}
+        for day, counts in sorted(days.items())
+        if any(counts.values())
+    }
+
+
+def _decode(key: list[Any], days: dict[str, dict[str, int]]) -> tuple[Key, Days]:
+    path, department, category, level, channel = key
+    decoded: Days = {dt.date.fromisoformat(d): Counter(c) for d, c in days.items()}
+    return (str(path), int(department), int(category), str(level), str(channel)), decoded
+
+
+def record(case: Case) -> None:
+    """Bring the rollups up to date with ``case`` as it is now (called by hooks.after_event
+    inside the event's transaction, the case row locked by it)."""
+    if case.state in FINAL_STATES and case.state != State.CLOSED:
+        # The services write updated_at in the UPDATE itself, not on the instance.
+        case.updated_at = Case.objects.values_list("updated_at", flat=True).get(pk=case.pk)
+    key = case_key(case)
+    days = contribution(case, check_ins_of(case))
+    new_key, new_days = _encode(key, days)
+    entry = CaseMeasureEntry.objects.filter(pk=case.pk).values_list("key", "days").first()
+    changes: list[tuple[Key, Days, int]] = [(key, days, 1)]
+    if entry is not None:
+        if entry[0] == new_key and entry[1] == new_days:
+            return
+        old_key, old_days = _decode(*entry)
+        changes.append((old_key, old_days, -1))
+        CaseMeasureEntry.objects.filter(pk=case.pk).update(key=new_key, days=new_days)
+    else:
+        CaseMeasureEntry.objects.create(case_id=case.pk, key=new_key, days=new_days)
+    apply(changes)
+
+
+# --- writing the rollups ------------------------------------------------------------------
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def day_rows(changes: Iterable[tuple[Key, Days, int]]) -> dict[tuple[Any, ...], Counter[str]]:
+    rows: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    for key, days, sign in changes:
+        for day, counts in days.items():
+            target = rows[(day, *key)]
+            for name, n in counts.items():
+                target[name] += sign * n
+    return rows
+
+
+def month_rows(
+    daily: dict[tuple[Any, ...], Counter[str]],
+) -> dict[tuple[Any, ...], Counter[str]]:
+    rows: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    for (day, path, department, category, level, channel), counts in daily.items():
+        month = _month(day)
+        values = ("", str(category), level, channel)
+        for area_path in ancestors(path):
+            for dim, value in zip(MONTH_DIMS, values, strict=True):
+                rows[(month, area_path, department, dim, value)].update(counts)
+    return rows
+
+
+_DAY_KEY = ("day", "area_path", "department_id", "category_id", "level", "channel")
+_MONTH_KEY = ("month", "area_path", "department_id", "dim", "value")
+
+
+def _upsert(table: str, key: tuple[str, ...], rows: dict[tuple[Any, ...], Counter[str]]) -> None:
+    values = [
+        (*k, *(counts.get(name, 0) for name in COUNTS))
+        for k, counts in rows.items()
+        if any(counts.values())
+    ]
+    if not values:
+        return
+    columns = (*key, *COUNTS)
+    updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in COUNTS)
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            sql = (
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 - our table
+                + ", ".join([marks] * len(chunk))
+                + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+            )
+            cursor.execute(sql, [v for row in chunk for v in row])
+
+
+def apply(changes: list[tuple[Key, Days, int]]) -> None:
+    daily = day_rows(changes)
+    _upsert(CaseMeasure._meta.db_table, _DAY_KEY, daily)
+    _upsert(CaseMeasureMonth._meta.db_table, _MONTH_KEY, month_rows(daily))
+
+
+# --- rebuilding from scratch -------------------------------------------------------------
+
+_CASE_FIELDS = (
+    "pk",
+    "area_path",
+    "lead_department_id",
+    "category_id",
+    "level",
+    "channel",
+    "city_level",
+    "state",
+    "created_at",
+    "updated_at",
+    "accepted_at",
+    "respond_by",
+    "dispatched_at",
+    "closed_at",
+    "closed_on_time",
+    "rework_count",
+    "extended",
+    "followup_reached",
+    "followup_resolution",
+    "satisfaction",
+    "resolve_by",
+)
+
+
+def _all_check_ins() -> dict[int, tuple[int, int]]:
+    rows = (
+        Assignment.objects.filter(checked_in_at__isnull=False)
+        .values("case_id")
+        .annotate(
+            n=Count("pk"),
+            on_time=Count(
+                "pk", filter=Q(respond_by__isnull=True) | Q(checked_in_at__lte=F("respond_by"))
+            ),
+        )
+        .values_list("case_id", "n", "on_time")
+    )
+    return {case_id: (n, on_time) for case_id, n, on_time in rows.iterator(chunk_size=20_000)}
+
+
+def _cases() -> Iterator[Case]:
+    """Every case as a light object with the fields ``contribution`` reads."""
+    names = [n for n in _CASE_FIELDS if n != "pk"]
+    for row in Case.objects.order_by().values_list("pk", *names).iterator(chunk_size=20_000):
+        case = Case.__new__(Case)
+        case.__dict__.update(zip(("id", *names), row, strict=True))
+        yield case
+
+
+_INDEX = {name: i for i, name in enumerate(COUNTS)}
+
+
+def _month_sql(vendor: str) -> str:
+    """Every daily row added to its month at every area above and including its own (the
+    areas' paths are the ancestors), one dimension at a time: what ``month_rows`` does for
+    one event, done by the database for all of them."""
+    day, month = CaseMeasure._meta.db_table, CaseMeasureMonth._meta.db_table
+    area = Area._meta.db_table
+    truncate = (
+        "CAST(date_trunc('month', day) AS date)"
+        if vendor == "postgresql"
+        else "date(day, 'start of month')"
+    )
+    counts = ", ".join(COUNTS)
+    sums = ", ".join(f"SUM({c})" for c in COUNTS)
+    dims = " UNION ALL ".join(
+        f"SELECT {truncate} AS m, area_path, department_id, '{dim}' AS dim, {value} AS value, "  # noqa: S608 - constants
+        f"{counts} FROM {day}"
+        for dim, value in (
+            ("", "''"),
+            ("category", "CAST(category_id AS TEXT)"),
+            ("level", "level"),
+            ("channel", "channel"),
+        )
+    )
+    upper = "substr(a.p, 1, length(a.p) - 1) || '0'"  # subtree_upper in SQL
+    return (
+        f"INSERT INTO {month} (month, area_path, department_id, dim, value, {counts}) "  # noqa: S608 - our tables
+        f"SELECT x.m, a.p, x.department_id, x.dim, x.value, {sums} FROM ({dims}) x "
+        f"JOIN (SELECT DISTINCT area_path AS p FROM {area}) a "
+        f"ON x.area_path >= a.p AND x.area_path < {upper} "
+        "GROUP BY x.m, a.p, x.department_id, x.dim, x.value"
+    )
+
+
+def rebuild() -> tuple[int, int]:
+    """Recompute both rollups and every case's entry from the cases and assignments
+    (``manage.py rebuild_case_measures``): the daily table and the entries from the same
+    ``contribution`` the events use, the monthly table from the daily one in SQL. Returns
+    (daily rows, monthly rows)."""
+    now = timezone.now()
+    width = len(COUNTS)
+    with transaction.atomic():
+        CaseMeasureEntry.objects.all().delete()
+        CaseMeasure.objects.all().delete()
+        CaseMeasureMonth.objects.all().delete()
+        check_ins = _all_check_ins()
+        # plain lists, not Counters: a million cases make a few million rows
+        daily: dict[tuple[Any, ...], list[int]] = {}
+
+        def entry_rows() -> Iterator[tuple[Any, ...]]:
+            for case in _cases():
+                key = case_key(case)
+                days = contribution(case, check_ins.get(case.pk, (0, 0)))
+                for day, counts in days.items():
+                    row = daily.get((day, *key))
+                    if row is None:
+                        row = daily[(day, *key)] = [0] * width
+                    for name, n in counts.items():
+                        row[_INDEX[name]] += n
+                encoded_key, encoded_days = _encode(key, days)
+                yield case.pk, json.dumps(encoded_key), json.dumps(encoded_days)
+
+        Table(CaseMeasureEntry, ("case", "key", "days"), now).insert(entry_rows())
+        check_ins.clear()
+        Table(CaseMeasure, (*_DAY_KEY, *COUNTS), now).insert(
+            (*k, *c) for k, c in daily.items() if any(c)
+        )
+        rows = len(daily)
+        daily.clear()
+        with connection.cursor() as cursor:
+            cursor.execute(_month_sql(connection.vendor))
+    return rows, CaseMeasureMonth.objects.count()
+
+
+def table_snapshot() -> tuple[
+    dict[tuple[Any, ...], tuple[int, ...]], dict[tuple[Any, ...], tuple[int, ...]]
+]:
+    """Both tables without their all-zero rows, for comparing incremental with rebuilt."""
+
+    def read(model: Any, key: tuple[str, ...]) -> dict[tuple[Any, ...], tuple[int, ...]]:
+        found = {}
+        for row in model.objects.values_list(*key, *COUNTS):
+            counts = tuple(row[len(key) :])
+            if any(counts):
+                found[tuple(row[: len(key)])] = counts
+        return found
+
+    return read(CaseMeasure, _DAY_KEY), read(CaseMeasureMonth, _MONTH_KEY)
