@@ -27,10 +27,13 @@
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
   }
 
+  var panelRequest = 0;
   function showPanel(u) {
+    // Only the latest click fills the panel: an earlier, slower answer must not overwrite it.
+    var mine = ++panelRequest;
     fetch(u, { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (r) { return r.ok ? r.text() : ""; })
-      .then(function (html) { if (html) { panel.innerHTML = html; } });
+      .then(function (html) { if (html && mine === panelRequest) { panel.innerHTML = html; } });
   }
 
   panel.addEventListener("click", function (event) {
