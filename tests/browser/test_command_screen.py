@@ -51,7 +51,7 @@ def test_dispatcher_drills_down_to_an_overdue_case(
     _login(page, live_server.url, "dispatcher")
     if viewport["width"] < 992:
         page.click(".navbar-toggler")
-    page.click("text=指挥大屏")
+    page.click("nav a[href='/screen/']")  # 指挥大屏
     page.wait_for_url(f"{live_server.url}/screen/{tree.street.pk}/")
     open_cases = Case.objects.filter(state__in=OPEN_STATES).count()
     overdue = Case.objects.filter(state__in=OPEN_STATES, resolve_by__lt=timezone.now()).count()
@@ -69,7 +69,7 @@ def test_dispatcher_drills_down_to_an_overdue_case(
         context.close()
         return
     # Down the map: the street's communities, then community A's grids, then grid A.
-    page.click("text=一张图")
+    page.click(".cmd-tools a[href*='/screen/map/']")  # 一张图
     page.wait_for_selector("#command-map path.leaflet-interactive")
     page.locator(".leaflet-tooltip", has_text="洛龙社区").wait_for()
     page.locator("#command-map path.leaflet-interactive").nth(0).click(force=True)
