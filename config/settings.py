@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "shequ.cases",
     "shequ.portal",
     "shequ.open311",
+    "shequ.dashboards",
 ]
 
 MIDDLEWARE = [

@@ -69,6 +69,7 @@ urlpatterns = [
     path("cases/", include("shequ.cases.urls")),
     path("inbox/", include("shequ.cases.urls_inbox")),
     path("webhooks/", include("shequ.cases.urls_webhooks")),
+    path("screen/", include("shequ.dashboards.urls")),
     path("h/<str:token>/", registry_views.scan, name="scan"),
     path("portal/", include("shequ.portal.urls")),
     path("open311/", include("shequ.open311.urls")),

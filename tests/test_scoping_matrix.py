@@ -568,17 +568,21 @@ ENDPOINTS = [
         anonymous=403,
     ),
 ]
+# Each part of the product keeps its endpoints in a module of its own (they need Endpoint,
+# defined above, so they are imported here).
+from tests import (  # noqa: E402
+    matrix_api,
+    matrix_measures,
+    matrix_notify,
+    matrix_screen,
+)
+
 ENDPOINTS += portal_endpoints()
 ENDPOINTS += matrix_pages.endpoints()
-from tests.matrix_api import API_ENDPOINTS  # noqa: E402 - needs Endpoint defined above
-
-ENDPOINTS += API_ENDPOINTS
-
-from tests.matrix_notify import NOTIFY_ENDPOINTS  # noqa: E402 - needs Endpoint, defined above
-
-ENDPOINTS += NOTIFY_ENDPOINTS
-
-ENDPOINTS += __import__("tests.matrix_measures", fromlist=["endpoints"]).endpoints()
+ENDPOINTS += matrix_api.API_ENDPOINTS
+ENDPOINTS += matrix_notify.NOTIFY_ENDPOINTS
+ENDPOINTS += matrix_screen.SCREEN_ENDPOINTS
+ENDPOINTS += matrix_measures.endpoints()
 
 
 def _upload(text: str) -> Any:

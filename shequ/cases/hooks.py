@@ -9,6 +9,7 @@ from typing import Any
 
 from shequ.cases import measures
 from shequ.cases.models import Case, CaseEvent
+from shequ.dashboards import load as dashboards_load
 
 
 def after_event(case: Case, event: CaseEvent, before: dict[str, Any] | None) -> None:
@@ -20,3 +21,4 @@ def after_event(case: Case, event: CaseEvent, before: dict[str, Any] | None) -> 
     notify.on_event(case, event)
     webhooks.on_event(case, event)
     measures.record(case)
+    dashboards_load.case_changed(case, event, before)

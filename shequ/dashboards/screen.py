@@ -1,0 +1,69 @@
+"""The command screen's data: one dict, served as the page's first render and as the JSON the
+page refreshes from every few seconds (the same function, so the two never disagree)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shequ.accounts.roles import Perm
+from shequ.accounts.scope import scope_of
+from shequ.areas.models import Area, Level
+from shequ.dashboards import period, selectors
+
+
+def measure_choices() -> list[tuple[str, str]]:
+    return [
+        ("open", _("Open cases")),
+        ("overdue", _("Overdue")),
+        ("non_local_share", _("Non-local share (%)")),
+        ("care_households", _("Households needing care")),
+    ]
+
+
+def screen_data(user: Any, area: Area, now: dt.datetime) -> dict[str, Any]:
+    kids = selectors.children(area)
+    figures = selectors.figures(area, kids, now)
+    own = figures[0]
+    month = period.this_month(now)
+    scope = scope_of(user)
+    return {
+        "area": {
+            "id": area.pk,
+            "name": area.name,
+            "level": area.level,
+            "level_name": str(Level(area.level).label),
+        },
+        "generated_at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S"),
+        "month": month.label,
+        "headline": {
+            "residents": own.register["residents"],
+            "households": own.register["households"],
+            "non_local": own.register["non_local"],
+            "care_households": own.register["care_households"],
+            "open": own.cases["open"],
+            "overdue": own.overdue,
+            **period.month_summary(area.area_path, month),
+        },
+        "children": [
+            {
+                **f.as_dict(),
+                "screen_url": reverse("dashboards:screen", args=[f.area.pk])
+                if scope.allows(Perm.CASE_VIEW, f.area.area_path)
+                else None,
+            }
+            for f in figures[1:]
+        ],
+        "trend": period.trend(area.area_path, now),
+        "categories": period.top_categories(area.area_path, month),
+        "ranking": period.ranking(area.area_path, month),
+        "ranking_minimum": period.RANKING_MINIMUM,
+        "at_risk": selectors.at_risk(area, now),
+        "overdue_cases": selectors.overdue_list(area, now),
+        "emergencies": selectors.emergencies(area, now),
+        "map_url": reverse("dashboards:map", args=[area.pk]),
+    }

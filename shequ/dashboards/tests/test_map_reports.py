@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from python_calamine import CalamineWorkbook
+
+from shequ.dashboards import period, reports
+from shequ.dashboards.models import MonthlyReport, ReportKind
+from shequ.dashboards.tests.conftest import Scene
+
+pytestmark = pytest.mark.usefixtures("at_now")
+DECEMBER = period.Month(dt.date(2026, 12, 1))
+
+
+def test_map_parts_coloured_by_measure(scene: Scene, client: Client) -> None:
+    client.force_login(scene.personas.dispatcher)
+    body = client.get(reverse("dashboards:map_areas", args=[scene.tree.street.pk])).json()
+    parts = {f["properties"]["name"]: f["properties"] for f in body["parts"]["features"]}
+    assert parts["洛龙社区"]["open"] == 3
+    assert parts["洛龙社区"]["overdue"] == 2
+    assert parts["七彩社区"]["open_by_level"]["key"] == 1
+    assert body["area"]["fine"] is False
+    # A street: one marker per grid, from the rollup, at the grid's label point.
+    markers = client.get(reverse("dashboards:map_cases", args=[scene.tree.street.pk])).json()
+    assert sorted(m["n"] for m in markers["markers"]) == [1, 3]
+    assert all(m["case"] is None for m in markers["markers"])
+
+
+def test_map_cases_cluster_by_screen_cell_in_a_grid(scene: Scene, client: Client) -> None:
+    client.force_login(scene.personas.grid_worker)
+    url = reverse("dashboards:map_cases", args=[scene.tree.grid_a.pk])
+    wide = client.get(url + "?bbox=102.0,24.0,104.0,26.0").json()["markers"]
+    assert [m["n"] for m in wide] == [3]  # all three in one cell at this scale
+    close = client.get(url + "?bbox=102.60,24.60,102.64,24.64").json()["markers"]
+    singles = {m["case"] for m in close if m["n"] == 1}
+    assert scene.overdue.pk in singles
+
+
+def test_side_panel_opens_an_overdue_case(scene: Scene, client: Client) -> None:
+    client.force_login(scene.personas.dispatcher)
+    panel = client.get(
+        reverse("dashboards:area_panel", args=[scene.tree.grid_a.pk])
+    ).content.decode()
+    assert "洛龙路路灯不亮" in panel
+    card = client.get(
+        reverse("dashboards:case_panel", args=[scene.overdue.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "data-overdue" in card
+    client.force_login(scene.personas.other_grid_worker)
+    assert client.get(reverse("dashboards:case_panel", args=[scene.overdue.pk])).status_code == 404
+
+
+def test_buildings_take_their_houses_colours(scene: Scene, client: Client) -> None:
+    client.force_login(scene.personas.grid_chief)
+    rows = client.get(reverse("dashboards:map_buildings", args=[scene.tree.grid_a.pk])).json()
+    building = rows["buildings"][0]
+    assert building["id"] == scene.reg.building.pk
+    assert sum(building["colours"].values()) == scene.reg.building.houses.count()
+
+
+def test_monthly_reports_exactly_once_and_readable(scene: Scene, client: Client) -> None:
+    call_command("generate_monthly_reports", month="2026-12")
+    count = MonthlyReport.objects.count()
+    assert (
+        count == MonthlyReport.objects.filter(kind=ReportKind.AREA).count() + 2
+    )  # two departments
+    assert reports.generate(DECEMBER) == 0  # a second run makes nothing
+    assert MonthlyReport.objects.count() == count
+    street = MonthlyReport.objects.get(area=scene.tree.street, month=DECEMBER.first)
+    assert street.data["cases"]["received"] == 5
+    assert street.data["ranking"][0]["name"] == "城管执法中队"
+    client.force_login(scene.personas.dispatcher)
+    page = client.get(reverse("dashboards:report", args=[street.pk])).content.decode()
+    assert "龙城街道" in page
+    xlsx = client.get(reverse("dashboards:report_xlsx", args=[street.pk]))
+    book = CalamineWorkbook.from_filelike(io.BytesIO(xlsx.content))
+    rows = book.get_sheet_by_index(0).to_python()
+    assert any(r[0] == "Cases received" and r[1] == 5 for r in rows)
+    # The community's staff read their community's report, not the street's.
+    client.force_login(scene.personas.community_staff)
+    assert client.get(reverse("dashboards:report", args=[street.pk])).status_code == 404
+    listing = client.get(reverse("dashboards:reports")).content.decode()
+    assert "洛龙社区" in listing
+    assert "七彩社区" not in listing
+
+
+def test_report_month_is_checked() -> None:
+    from django.core.management.base import CommandError  # noqa: PLC0415
+
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("generate_monthly_reports", month="October")
