@@ -21,6 +21,7 @@ from shequ.areas.selectors import access_area
 from shequ.cases.models import OPEN_STATES, Case, CaseLevel, State
 from shequ.core.paths import subtree_upper
 from shequ.dashboards.models import CaseLoad, EmergencyCase
+from shequ.registry.colours import colours_without_care
 from shequ.registry.models import Building, Colour, House, RegisterStat
 
 # Open states whose deadline runs (a suspended case's clock is stopped).
@@ -256,9 +257,11 @@ def area_features(kids: list[AreaFigures]) -> dict[str, Any]:
 BUILDING_LEVEL = Level.COMMUNITY
 
 
-def buildings(area: Area) -> list[dict[str, Any]]:
+def buildings(area: Area, *, show_care: bool = True) -> list[dict[str, Any]]:
     """Each building with a position and how many of its houses have each colour; its own
-    colour is its houses' most frequent one (care first on a tie, by precedence)."""
+    colour is its houses' most frequent one (care first on a tie, by precedence). Without
+    ``show_care`` the "care" houses count under the colour they would have without care, as on
+    the building page (decision 0011)."""
     if area.level < BUILDING_LEVEL:
         return []
     rows = (
@@ -269,7 +272,14 @@ def buildings(area: Area) -> list[dict[str, Any]]:
     )
     colours: dict[int, dict[str, int]] = defaultdict(dict)
     for building_id, colour, n in rows:
-        colours[building_id][colour] = n
+        if show_care or colour != Colour.CARE:
+            colours[building_id][colour] = colours[building_id].get(colour, 0) + n
+    if not show_care:
+        care = House.objects.filter(_range(area.area_path), colour=Colour.CARE)
+        ids = dict(care.values_list("pk", "building_id"))
+        for house_id, colour in colours_without_care(list(ids)).items():
+            counts = colours[ids[house_id]]
+            counts[colour.value] = counts.get(colour.value, 0) + 1
     order = [c.value for c in Colour]
     found = []
     for b in (

@@ -146,7 +146,8 @@ def map_buildings(request: HttpRequest, pk: int) -> JsonResponse:
     area = selectors.access_screen_area(request.user, pk)
     if not scope_of(request.user).allows(Perm.REGISTER_VIEW, area.area_path):
         return JsonResponse({"buildings": []})
-    return JsonResponse({"buildings": selectors.buildings(area)})
+    show_care = scope_of(request.user).allows(Perm.CARE_VIEW, area.area_path)
+    return JsonResponse({"buildings": selectors.buildings(area, show_care=show_care)})
 
 
 @requires(Perm.CASE_VIEW)

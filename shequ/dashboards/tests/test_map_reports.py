@@ -63,6 +63,23 @@ def test_buildings_take_their_houses_colours(scene: Scene, client: Client) -> No
     assert sum(building["colours"].values()) == scene.reg.building.houses.count()
 
 
+def test_the_building_layer_hides_care_from_the_street(scene: Scene, client: Client) -> None:
+    from shequ.core.actors import SYSTEM  # noqa: PLC0415
+    from shequ.registry.services import resident_update  # noqa: PLC0415
+
+    resident_update(actor=SYSTEM, resident=scene.reg.zhang, care_tags=["living_alone"])
+    url = reverse("dashboards:map_buildings", args=[scene.tree.community_a.pk])
+    client.force_login(scene.personas.community_staff)
+    mine = {b["id"]: b for b in client.get(url).json()["buildings"]}
+    assert mine[scene.reg.building.pk]["colours"].get("care") == 1
+    client.force_login(scene.personas.dispatcher)
+    street = {b["id"]: b for b in client.get(url).json()["buildings"]}
+    building = street[scene.reg.building.pk]
+    assert "care" not in building["colours"]
+    assert building["colour"] != "care"
+    assert sum(building["colours"].values()) == scene.reg.building.houses.count()
+
+
 def test_monthly_reports_exactly_once_and_readable(scene: Scene, client: Client) -> None:
     call_command("generate_monthly_reports", month="2026-12")
     count = MonthlyReport.objects.count()
