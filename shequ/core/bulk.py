@@ -36,6 +36,8 @@ class Table:
         fields = [meta.get_field(n) for n in names]
         given = {f.name for f in fields}
         extra: list[tuple[str, Any]] = []
+        # Fields whose default is a function (a random code) get a fresh value on every row.
+        self.fresh: list[tuple[int, Any]] = []
         for f in meta.concrete_fields:
             if f.name in given or f.primary_key:
                 continue
@@ -46,6 +48,8 @@ class Table:
                 if value is None and not f.null:
                     msg = f"{meta.label}.{f.name} needs a value"
                     raise ValueError(msg)
+            if callable(getattr(f, "default", None)):
+                self.fresh.append((len(extra), f))
             extra.append(
                 (f.column, None if value is None else f.get_db_prep_save(value, connection))
             )
@@ -58,6 +62,14 @@ class Table:
             if isinstance(f, models.DecimalField | models.DateField | models.DateTimeField)
         ]
 
+    def _tail(self) -> tuple[Any, ...]:
+        if not self.fresh:
+            return self.tail
+        tail = list(self.tail)
+        for i, f in self.fresh:
+            tail[i] = f.get_db_prep_save(f.get_default(), connection)
+        return tuple(tail)
+
     def insert(self, rows: Iterable[tuple[Any, ...]]) -> int:
         """Insert ``rows``; the number inserted. COPY on PostgreSQL (psycopg adapts dates and
         decimals itself), batches of one prepared INSERT on SQLite."""
@@ -69,7 +81,7 @@ class Table:
                 raw: Any = cursor.cursor  # psycopg's own cursor
                 with raw.copy(f"COPY {quote(self.name)} ({columns}) FROM STDIN") as copy:
                     for row in rows:
-                        copy.write_row(row + self.tail)
+                        copy.write_row(row + self._tail())
                         count += 1
             return count
         marks = ", ".join(["%s"] * len(self.columns))
@@ -83,7 +95,7 @@ class Table:
                         if values[i] is not None:
                             values[i] = f.get_db_prep_save(values[i], connection)
                     row = tuple(values)  # noqa: PLW2901
-                batch.append(row + self.tail)
+                batch.append(row + self._tail())
                 if len(batch) >= BATCH:
                     cursor.executemany(sql, batch)
                     count += len(batch)

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -455,7 +455,8 @@ def test_bad_dates_are_named(world: CaseWorld, client: Client) -> None:
     assert response.json()["errors"][0]["field"] == "end"
     page = client.get(reverse("measures:index"), {"period": "custom", "start": "2027-05-01"})
     assert page.status_code == 200
-    assert "give the last day" in page.content.decode()
+    with translation.override("zh-hans"):  # the page speaks the browser's language
+        assert translation.gettext("give the last day") in page.content.decode()
 
 
 @pytest.mark.parametrize("group", ["area", "department", "category", "level", "channel"])
@@ -480,7 +481,7 @@ def test_query_count_does_not_grow_with_cases(world: CaseWorld, client: Client, 
             _close(world, case, reached=True, resolution="yes", satisfaction=4)
         many = count()
     assert few == many
-    assert many <= 12
+    assert many <= 13  # with the inbox badge in the navigation bar
 
 
 def test_the_rebuild_command(world: CaseWorld) -> None:
