@@ -48,8 +48,8 @@ class Table:
                 if value is None and not f.null:
                     msg = f"{meta.label}.{f.name} needs a value"
                     raise ValueError(msg)
-            if callable(getattr(f, "default", None)):
-                self.fresh.append((len(extra), f))
+                if f.has_default() and callable(f.default):
+                    self.fresh.append((len(extra), f))
             extra.append(
                 (f.column, None if value is None else f.get_db_prep_save(value, connection))
             )
