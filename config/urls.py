@@ -75,3 +75,5 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", public(SpectacularAPIView.as_view()), name="schema"),
 ]
+
+handler404 = core_views.page_not_found

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +23,22 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.core.errors import NotAllowed, ServiceError
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField()
+    message = serializers.CharField()
+    location = serializers.CharField(required=False)
+    link = serializers.CharField(required=False)
+
+
+class ErrorsSerializer(serializers.Serializer[Any]):
+    """The one error shape of the API."""
+
+    errors = ErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+ERRORS = OpenApiResponse(ErrorsSerializer, description="The one error shape")
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -44,6 +66,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             {"errors": [{"field": "id", "message": _("Not found.")}]},
             status=status.HTTP_404_NOT_FOUND,
+        )
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Django would answer these with its HTML 400 page; say what was wrong instead.
+        return Response(
+            {"errors": [{"field": "request", "message": _("The request is too large.")}]},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
