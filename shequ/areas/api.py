@@ -23,7 +23,9 @@ from shequ.core.errors import ServiceError
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(
+        source="parent.code", default=None, allow_null=True, read_only=True
+    )
     level_name = serializers.CharField(source="get_level_display", read_only=True)
 
     class Meta:

@@ -133,7 +133,9 @@ class PhotoSerializer(serializers.ModelSerializer[CasePhoto]):
 
 
 class EventSerializer(serializers.ModelSerializer[CaseEvent]):
-    department_name = serializers.CharField(source="department.name", default=None, read_only=True)
+    department_name = serializers.CharField(
+        source="department.name", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = CaseEvent
@@ -201,7 +203,7 @@ class CaseDetailSerializer(CaseSerializer):
     reporter_name = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
     parent = serializers.CharField(  # type: ignore[assignment]
-        source="parent.number", default=None, read_only=True
+        source="parent.number", default=None, allow_null=True, read_only=True
     )
     assignments = AssignmentSerializer(many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
@@ -294,16 +296,3 @@ class ImportSummarySerializer(serializers.Serializer[Any]):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-
-
-class ErrorSerializer(serializers.Serializer[Any]):
-    field = serializers.CharField()
-    message = serializers.CharField()
-    location = serializers.CharField(required=False)
-    link = serializers.CharField(required=False)
-
-
-class ErrorsSerializer(serializers.Serializer[Any]):
-    """The one error shape of the API."""
-
-    errors = ErrorSerializer(many=True)  # type: ignore[assignment]
