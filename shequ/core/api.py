@@ -25,6 +25,12 @@ from shequ.accounts.scope import scope_of
 from shequ.core.errors import NotAllowed, ServiceError
 
 
+# The largest id (a BigAutoField) and the largest plain integer column: a bigger number in a
+# body is refused by the serializer, not passed on to the database to overflow there.
+MAX_ID = 2**63 - 1
+MAX_INT = 2**31 - 1
+
+
 class ErrorSerializer(serializers.Serializer[Any]):
     field = serializers.CharField()
     message = serializers.CharField()
