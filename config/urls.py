@@ -9,6 +9,7 @@ from shequ.cases import api as cases_api
 from shequ.cases import api_inbox
 from shequ.core import views as core_views
 from shequ.registry import api as registry_api
+from shequ.registry import api_places
 from shequ.registry import views as registry_views
 
 api_v1 = [
@@ -35,6 +36,41 @@ api_v1 = [
         "households/<int:pk>/members/",
         registry_api.HouseholdMemberNew.as_view(),
         name="household_member_new",
+    ),
+    # The register's places (shequ/registry/api_places.py).
+    path("residents/<int:pk>/edit/", api_places.ResidentEdit.as_view(), name="resident_edit"),
+    path("areas/<int:pk>/buildings/", api_places.AreaBuildings.as_view(), name="area_buildings"),
+    path("buildings/<int:pk>/", api_places.BuildingDetail.as_view(), name="building"),
+    path("buildings/<int:pk>/head/", api_places.BuildingHead.as_view(), name="building_head"),
+    path("buildings/<int:pk>/houses/", api_places.BuildingHouses.as_view(), name="house_new"),
+    path("houses/<int:pk>/", api_places.HouseDetail.as_view(), name="house"),
+    path(
+        "houses/<int:pk>/households/",
+        api_places.HouseHouseholds.as_view(),
+        name="household_new",
+    ),
+    path("houses/<int:pk>/units/", api_places.HouseUnits.as_view(), name="unit_new"),
+    path(
+        "households/<int:pk>/move-out/",
+        api_places.HouseholdMoveOut.as_view(),
+        name="household_move_out",
+    ),
+    path(
+        "households/<int:pk>/move-in/",
+        api_places.HouseholdMoveIn.as_view(),
+        name="household_move_in",
+    ),
+    path("households/<int:pk>/visits/", api_places.HouseholdVisits.as_view(), name="visits"),
+    path("households/<int:pk>/code/", api_places.HouseholdCodeRenew.as_view(), name="code_renew"),
+    path(
+        "households/<int:pk>/party-center/",
+        api_places.HouseholdPartyCenter.as_view(),
+        name="party_center",
+    ),
+    path(
+        "households/<int:pk>/rejoin/",
+        api_places.HouseholdRejoin.as_view(),
+        name="household_rejoin",
     ),
     # Cases (shequ/cases/api.py).
     path("cases/", cases_api.CaseListCreate.as_view(), name="cases"),

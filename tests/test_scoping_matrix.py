@@ -577,6 +577,10 @@ from tests.matrix_notify import NOTIFY_ENDPOINTS  # noqa: E402 - needs Endpoint,
 
 ENDPOINTS += NOTIFY_ENDPOINTS
 
+from tests.matrix_schema import endpoints as schema_endpoints  # noqa: E402 - needs Endpoint
+
+ENDPOINTS += schema_endpoints()
+
 
 def _upload(text: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415

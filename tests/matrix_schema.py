@@ -1,0 +1,91 @@
+"""The API twins of the register's place pages (shequ/registry/api_places.py) in the role ×
+endpoint matrix (tests/test_scoping_matrix.py adds these to ENDPOINTS). Who may do what is
+the same as on the pages: the register of grid A is seen by the street, the community and
+grid A, and kept by the community and grid A; the worker of grid B holds the permissions but
+not there (404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from shequ.core.actors import SYSTEM
+from shequ.registry.services import household_move_out, resident_move_out
+from shequ.registry.testing import LI_ID
+
+
+def endpoints() -> list[Any]:
+    from tests.test_scoping_matrix import (  # noqa: PLC0415 - the matrix imports this module
+        REGISTER_KEEPERS_OF_GRID_A,
+        REGISTER_VIEWERS_OF_GRID_A,
+        Endpoint,
+        ok,
+    )
+
+    def read(name: str, obj: Any) -> Any:
+        return Endpoint(
+            name,
+            lambda t, p: reverse(name, args=[obj(t).pk]),
+            ok(REGISTER_VIEWERS_OF_GRID_A),
+            scoped_out={"other_grid_worker"},
+            anonymous=403,
+        )
+
+    def write(name: str, obj: Any, data: dict[str, Any], status: int = 200, **more: Any) -> Any:
+        return Endpoint(
+            name,
+            lambda t, p: reverse(name, args=[obj(t).pk]),
+            ok(REGISTER_KEEPERS_OF_GRID_A, status),
+            method="post",
+            data=lambda t, p: {
+                key: value(t) if callable(value) else value for key, value in data.items()
+            },
+            content_type="application/json",
+            scoped_out={"other_grid_worker"},
+            anonymous=403,
+            **more,
+        )
+
+    return [
+        read("api:area_buildings", lambda t: t.grid_a),
+        write(
+            "api:area_buildings",
+            lambda t: t.grid_a,
+            {"number": "9栋", "address": "呈贡区龙城路9号", "floors": 5},
+            201,
+        ),
+        read("api:building", lambda t: t.reg.building),
+        write("api:building_head", lambda t: t.reg.building, {"head": lambda t: t.reg.zhang.pk}),
+        write(
+            "api:house_new",
+            lambda t: t.reg.building,
+            {"entrance": 2, "floor": 3, "room": "302"},
+            201,
+        ),
+        read("api:house", lambda t: t.reg.house),
+        write("api:household_new", lambda t: t.reg.empty_house, {}, 201),
+        write("api:unit_new", lambda t: t.reg.empty_house, {"name": "龙城便利店"}, 201),
+        write("api:household_move_out", lambda t: t.reg.household, {"note": "迁往外地"}),
+        write(
+            "api:household_move_in",
+            lambda t: t.reg.household,
+            {"house": lambda t: t.reg.empty_house.pk},
+            setup=lambda t: household_move_out(actor=SYSTEM, household=t.reg.household) and None,
+        ),
+        read("api:visits", lambda t: t.reg.household),
+        write("api:visits", lambda t: t.reg.household, {"note": "走访，老人身体状况良好"}, 201),
+        write("api:code_renew", lambda t: t.reg.household, {}),
+        write("api:party_center", lambda t: t.reg.household, {"value": True}),
+        write(
+            "api:household_rejoin",
+            lambda t: t.reg.household,
+            {"id_number": LI_ID, "relation": "spouse"},
+            setup=lambda t: resident_move_out(actor=SYSTEM, resident=t.reg.li) and None,
+        ),
+        write(
+            "api:resident_edit",
+            lambda t: t.reg.zhang,
+            {"residency": "non_local", "is_party_member": True},
+        ),
+    ]
