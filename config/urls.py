@@ -9,7 +9,7 @@ from shequ.cases import api as cases_api
 from shequ.cases import api_inbox
 from shequ.core import views as core_views
 from shequ.registry import api as registry_api
-from shequ.registry import api_places
+from shequ.registry import api_import, api_places
 from shequ.registry import views as registry_views
 
 api_v1 = [
@@ -72,6 +72,12 @@ api_v1 = [
         api_places.HouseholdRejoin.as_view(),
         name="household_rejoin",
     ),
+    # Register sheets in and out (shequ/registry/api_import.py).
+    path("imports/", api_import.ImportJobs.as_view(), name="imports"),
+    path("imports/<int:pk>/", api_import.ImportJobDetail.as_view(), name="import"),
+    path("imports/<int:pk>/commit/", api_import.ImportCommit.as_view(), name="import_commit"),
+    path("imports/<int:pk>/cancel/", api_import.ImportCancel.as_view(), name="import_cancel"),
+    path("residents/export/", api_import.ResidentExport.as_view(), name="resident_export"),
     # Cases (shequ/cases/api.py).
     path("cases/", cases_api.CaseListCreate.as_view(), name="cases"),
     path("cases/<int:pk>/", cases_api.CaseDetail.as_view(), name="case"),

@@ -20,6 +20,8 @@ def endpoints() -> list[Any]:
         REGISTER_KEEPERS_OF_GRID_A,
         REGISTER_VIEWERS_OF_GRID_A,
         Endpoint,
+        _checked_job,
+        _sheet_upload,
         ok,
     )
 
@@ -87,5 +89,52 @@ def endpoints() -> list[Any]:
             "api:resident_edit",
             lambda t: t.reg.zhang,
             {"residency": "non_local", "is_party_member": True},
+        ),
+        # Register sheets: imports are for community staff, the export for community staff
+        # and grid chiefs, as on the pages.
+        Endpoint(
+            "api:imports",
+            lambda t, p: reverse("api:imports"),
+            ok({"community_staff"}),
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:imports",
+            lambda t, p: reverse("api:imports"),
+            ok({"community_staff"}, 201),
+            method="post",
+            data=lambda t, p: {"area": t.community_a.pk, "file": _sheet_upload(t)},
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:import",
+            lambda t, p: reverse("api:import", args=[t.job.pk]),
+            ok({"community_staff"}),
+            setup=_checked_job,
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:import_commit",
+            lambda t, p: reverse("api:import_commit", args=[t.job.pk]),
+            ok({"community_staff"}),
+            method="post",
+            data=lambda t, p: {"valid_only": False},
+            content_type="application/json",
+            setup=_checked_job,
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:import_cancel",
+            lambda t, p: reverse("api:import_cancel", args=[t.job.pk]),
+            ok({"community_staff"}),
+            method="post",
+            setup=_checked_job,
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:resident_export",
+            lambda t, p: reverse("api:resident_export"),
+            ok({"community_staff", "grid_chief"}),
+            anonymous=403,
         ),
     ]
