@@ -293,6 +293,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStateEnum": "shequ.cases.models.AssignmentState",
         "AreaLevelEnum": "shequ.areas.models.Level",
         "RoleEnum": "shequ.accounts.roles.Role",
+        "OrganizationKindEnum": "shequ.areas.models.OrganizationKind",
     },
 }
 

@@ -3,6 +3,7 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularAPIView
 
 from shequ.accounts import api as accounts_api
+from shequ.accounts import api_manage
 from shequ.accounts.decorators import public
 from shequ.areas import api as areas_api
 from shequ.cases import api as cases_api
@@ -14,10 +15,38 @@ from shequ.registry import views as registry_views
 
 api_v1 = [
     path("me/", accounts_api.Me.as_view(), name="me"),
+    # Accounts, for administrators (shequ/accounts/api_manage.py).
+    path("users/", api_manage.UserList.as_view(), name="users"),
+    path("users/<int:pk>/", api_manage.UserDetail.as_view(), name="user"),
+    path("users/<int:pk>/memberships/", api_manage.UserMemberships.as_view(), name="memberships"),
+    path(
+        "users/<int:pk>/memberships/<int:membership_id>/end/",
+        api_manage.MembershipEnd.as_view(),
+        name="membership_end",
+    ),
+    path("users/<int:pk>/active/", api_manage.UserActive.as_view(), name="user_active"),
+    path("users/<int:pk>/password/", api_manage.UserPassword.as_view(), name="user_password"),
+    path("users/<int:pk>/unlock/", api_manage.UserUnlock.as_view(), name="user_unlock"),
+    path(
+        "users/<int:pk>/otp-reset/",
+        api_manage.UserSecondFactorReset.as_view(),
+        name="user_otp_reset",
+    ),
     path("areas/", areas_api.AreaList.as_view(), name="areas"),
     path("areas/import/", areas_api.AreaImport.as_view(), name="area_import"),
     path("areas/<int:pk>/", areas_api.AreaDetail.as_view(), name="area"),
     path("areas/<int:pk>/staff/", areas_api.AreaStaff.as_view(), name="area_staff"),
+    path("areas/<int:pk>/retire/", areas_api.AreaRetire.as_view(), name="area_retire"),
+    path(
+        "areas/<int:pk>/departments/",
+        areas_api.AreaDepartmentNew.as_view(),
+        name="department_new",
+    ),
+    path(
+        "areas/<int:pk>/organizations/",
+        areas_api.AreaOrganizationNew.as_view(),
+        name="organization_new",
+    ),
     path("departments/", areas_api.DepartmentList.as_view(), name="departments"),
     path("organizations/", areas_api.OrganizationList.as_view(), name="organizations"),
     path("residents/", registry_api.ResidentList.as_view(), name="residents"),

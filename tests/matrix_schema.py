@@ -19,6 +19,8 @@ def endpoints() -> list[Any]:
     from tests.test_scoping_matrix import (  # noqa: PLC0415 - the matrix imports this module
         REGISTER_KEEPERS_OF_GRID_A,
         REGISTER_VIEWERS_OF_GRID_A,
+        USER_VIEWERS,
+        VIEWERS_OF_WORKER_B,
         Endpoint,
         _checked_job,
         _sheet_upload,
@@ -49,7 +51,88 @@ def endpoints() -> list[Any]:
             **more,
         )
 
+    def admin(name: str, url: Any, data: dict[str, Any], who: str, status: int = 200) -> Any:
+        return Endpoint(
+            name,
+            url,
+            ok({who}, status),
+            method="post",
+            data=lambda t, p: {
+                key: value(t) if callable(value) else value for key, value in data.items()
+            },
+            content_type="application/json",
+            anonymous=403,
+        )
+
+    def worker_b(name: str) -> Any:
+        return lambda t, p: reverse(name, args=[p.other_grid_worker.pk])
+
     return [
+        # Accounts: seen by those with USER_VIEW over them, managed by the administrator,
+        # unlocked and reset by the security administrator (as on the pages).
+        Endpoint("api:users", lambda t, p: reverse("api:users"), ok(USER_VIEWERS), anonymous=403),
+        admin(
+            "api:users",
+            lambda t, p: reverse("api:users"),
+            {"username": "newbie", "full_name": "新人", "password": "Long-enough-pass-1"},
+            "administrator",
+            201,
+        ),
+        Endpoint(
+            "api:user",
+            worker_b("api:user"),
+            ok(VIEWERS_OF_WORKER_B),
+            scoped_out={"grid_chief"},
+            anonymous=403,
+        ),
+        admin(
+            "api:memberships",
+            worker_b("api:memberships"),
+            {"role": "building_head", "area": lambda t: t.grid_b.pk},
+            "administrator",
+            201,
+        ),
+        admin(
+            "api:membership_end",
+            lambda t, p: reverse(
+                "api:membership_end",
+                args=[p.other_grid_worker.pk, p.other_grid_worker.memberships.get().pk],
+            ),
+            {},
+            "administrator",
+        ),
+        admin("api:user_active", worker_b("api:user_active"), {"active": False}, "administrator"),
+        admin(
+            "api:user_password",
+            worker_b("api:user_password"),
+            {"password": "Another-long-pass-2"},
+            "administrator",
+            204,
+        ),
+        admin("api:user_unlock", worker_b("api:user_unlock"), {}, "security_admin"),
+        admin("api:user_otp_reset", worker_b("api:user_otp_reset"), {}, "security_admin"),
+        # Areas: managed by the administrator.
+        admin(
+            "api:area_retire",
+            lambda t, p: reverse("api:area_retire", args=[t.grid_a.pk]),
+            {"on": "2099-01-01"},
+            "administrator",
+        ),
+        admin(
+            "api:department_new",
+            lambda t, p: reverse("api:department_new", args=[t.street.pk]),
+            {"name": "派出所", "short_name": "派出所"},
+            "administrator",
+            201,
+        ),
+        admin(
+            "api:organization_new",
+            lambda t, p: reverse("api:organization_new", args=[t.grid_a.pk]),
+            {"kind": "party_branch", "name": "第一网格党支部"},
+            "administrator",
+            201,
+        ),
+        # The register's places.
         read("api:area_buildings", lambda t: t.grid_a),
         write(
             "api:area_buildings",
