@@ -7,7 +7,7 @@ from shequ.accounts import api_manage
 from shequ.accounts.decorators import public
 from shequ.areas import api as areas_api
 from shequ.cases import api as cases_api
-from shequ.cases import api_inbox
+from shequ.cases import api_inbox, api_webhooks
 from shequ.core import views as core_views
 from shequ.registry import api as registry_api
 from shequ.registry import api_import, api_places
@@ -123,6 +123,18 @@ api_v1 = [
         "notifications/<int:pk>/read/",
         api_inbox.NotificationRead.as_view(),
         name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        api_inbox.NotificationReadAll.as_view(),
+        name="notifications_read_all",
+    ),
+    path("webhooks/", api_webhooks.WebhookList.as_view(), name="webhooks"),
+    path("webhooks/<int:pk>/", api_webhooks.WebhookDetail.as_view(), name="webhook"),
+    path(
+        "webhooks/<int:pk>/deactivate/",
+        api_webhooks.WebhookDeactivate.as_view(),
+        name="webhook_deactivate",
     ),
 ]
 

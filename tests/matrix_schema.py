@@ -64,10 +64,51 @@ def endpoints() -> list[Any]:
             anonymous=403,
         )
 
+    from tests.matrix_notify import ALL, _inbox_for_everyone, _webhook  # noqa: PLC0415
+
     def worker_b(name: str) -> Any:
         return lambda t, p: reverse(name, args=[p.other_grid_worker.pk])
 
     return [
+        # The inbox (everyone's own) and the webhooks (the administrator's).
+        Endpoint(
+            "api:notifications_read_all",
+            lambda t, p: reverse("api:notifications_read_all"),
+            ok(ALL),
+            method="post",
+            content_type="application/json",
+            setup=_inbox_for_everyone,
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:webhooks",
+            lambda t, p: reverse("api:webhooks"),
+            ok({"administrator"}),
+            anonymous=403,
+        ),
+        admin(
+            "api:webhooks",
+            lambda t, p: reverse("api:webhooks"),
+            {"name": "12345热线", "url": "https://hotline.example.cn/hook"},
+            "administrator",
+            201,
+        ),
+        Endpoint(
+            "api:webhook",
+            lambda t, p: reverse("api:webhook", args=[t.webhook.pk]),
+            ok({"administrator"}),
+            setup=_webhook,
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:webhook_deactivate",
+            lambda t, p: reverse("api:webhook_deactivate", args=[t.webhook.pk]),
+            ok({"administrator"}),
+            method="post",
+            content_type="application/json",
+            setup=_webhook,
+            anonymous=403,
+        ),
         # Accounts: seen by those with USER_VIEW over them, managed by the administrator,
         # unlocked and reset by the security administrator (as on the pages).
         Endpoint("api:users", lambda t, p: reverse("api:users"), ok(USER_VIEWERS), anonymous=403),
