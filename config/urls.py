@@ -9,6 +9,8 @@ from shequ.areas import api as areas_api
 from shequ.cases import api as cases_api
 from shequ.cases import api_inbox, api_webhooks
 from shequ.core import views as core_views
+from shequ.open311 import api as open311_api
+from shequ.portal import api as portal_api
 from shequ.registry import api as registry_api
 from shequ.registry import api_import, api_places
 from shequ.registry import views as registry_views
@@ -129,6 +131,16 @@ api_v1 = [
         api_inbox.NotificationReadAll.as_view(),
         name="notifications_read_all",
     ),
+    # Open311 keys and public replies (shequ/open311/api.py, shequ/portal/api.py).
+    path("open311-keys/", open311_api.ApiKeyList.as_view(), name="open311_keys"),
+    path(
+        "open311-keys/<int:pk>/active/",
+        open311_api.ApiKeyActive.as_view(),
+        name="open311_key_active",
+    ),
+    path("replies/", portal_api.StaffReplies.as_view(), name="replies"),
+    path("cases/<int:case_pk>/reply/", portal_api.CaseReply.as_view(), name="case_reply"),
+    path("replies/<int:pk>/withdraw/", portal_api.ReplyWithdraw.as_view(), name="reply_withdraw"),
     path("webhooks/", api_webhooks.WebhookList.as_view(), name="webhooks"),
     path("webhooks/<int:pk>/", api_webhooks.WebhookDetail.as_view(), name="webhook"),
     path(

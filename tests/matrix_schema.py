@@ -65,11 +65,71 @@ def endpoints() -> list[Any]:
         )
 
     from tests.matrix_notify import ALL, _inbox_for_everyone, _webhook  # noqa: PLC0415
+    from tests.matrix_portal import (  # noqa: PLC0415
+        CASE_MANAGERS_OF_GRID_A,
+        _closed_case,
+        _key,
+        _published,
+    )
 
     def worker_b(name: str) -> Any:
         return lambda t, p: reverse(name, args=[p.other_grid_worker.pk])
 
     return [
+        # Public replies: kept by the case managers of grid A; Open311 keys by the
+        # administrator (as on the pages).
+        Endpoint(
+            "api:replies",
+            lambda t, p: reverse("api:replies"),
+            ok(CASE_MANAGERS_OF_GRID_A),
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:case_reply",
+            lambda t, p: reverse("api:case_reply", args=[t.case.pk]),
+            ok(CASE_MANAGERS_OF_GRID_A),
+            method="post",
+            data=lambda t, p: {
+                "title": "路灯修好了",
+                "summary": "居民反映路灯不亮",
+                "reply": "已更换灯泡",
+            },
+            content_type="application/json",
+            setup=_closed_case,
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:reply_withdraw",
+            lambda t, p: reverse("api:reply_withdraw", args=[t.reply.pk]),
+            ok(CASE_MANAGERS_OF_GRID_A),
+            method="post",
+            content_type="application/json",
+            setup=_published,
+            anonymous=403,
+        ),
+        Endpoint(
+            "api:open311_keys",
+            lambda t, p: reverse("api:open311_keys"),
+            ok({"administrator"}),
+            anonymous=403,
+        ),
+        admin(
+            "api:open311_keys",
+            lambda t, p: reverse("api:open311_keys"),
+            {"name": "市民App", "channel": "resident"},
+            "administrator",
+            201,
+        ),
+        Endpoint(
+            "api:open311_key_active",
+            lambda t, p: reverse("api:open311_key_active", args=[t.key.pk]),
+            ok({"administrator"}),
+            method="post",
+            data=lambda t, p: {"active": False},
+            content_type="application/json",
+            setup=_key,
+            anonymous=403,
+        ),
         # The inbox (everyone's own) and the webhooks (the administrator's).
         Endpoint(
             "api:notifications_read_all",
