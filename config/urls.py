@@ -7,7 +7,7 @@ from shequ.accounts import api_manage
 from shequ.accounts.decorators import public
 from shequ.areas import api as areas_api
 from shequ.cases import api as cases_api
-from shequ.cases import api_inbox, api_webhooks
+from shequ.cases import api_export, api_inbox, api_webhooks
 from shequ.core import views as core_views
 from shequ.open311 import api as open311_api
 from shequ.portal import api as portal_api
@@ -111,6 +111,7 @@ api_v1 = [
     path("residents/export/", api_import.ResidentExport.as_view(), name="resident_export"),
     # Cases (shequ/cases/api.py).
     path("cases/", cases_api.CaseListCreate.as_view(), name="cases"),
+    path("cases/export/", api_export.CaseExport.as_view(), name="case_export"),
     path("cases/<int:pk>/", cases_api.CaseDetail.as_view(), name="case"),
     path("cases/<int:pk>/events/", cases_api.CaseEvents.as_view(), name="case_events"),
     path("cases/<int:pk>/actions/<str:action>/", cases_api.CaseAct.as_view(), name="case_action"),

@@ -130,6 +130,13 @@ def endpoints() -> list[Any]:
             setup=_key,
             anonymous=403,
         ),
+        # The case export: for those with CASE_EXPORT (only the cases they may export).
+        Endpoint(
+            "api:case_export",
+            lambda t, p: reverse("api:case_export"),
+            ok({"dispatcher", "community_staff", "grid_chief"}),
+            anonymous=403,
+        ),
         # The inbox (everyone's own) and the webhooks (the administrator's).
         Endpoint(
             "api:notifications_read_all",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,7 +24,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.core.errors import NotAllowed, ServiceError
-
 
 # The largest id (a BigAutoField) and the largest plain integer column: a bigger number in a
 # body is refused by the serializer, not passed on to the database to overflow there.
@@ -110,3 +110,20 @@ class HasPerm(permissions.BasePermission):
         if not request.user or not request.user.is_authenticated:
             return False
         return perm is None or scope_of(request.user).has(perm)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class XlsxRenderer(BaseRenderer):
+    """Lets an export endpoint answer its .xlsx file (a FileResponse, passed through) while
+    its errors stay JSON."""
+
+    media_type = XLSX
+    format = "xlsx"
+    charset = None
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        return data

@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,14 +21,12 @@ from rest_framework.views import APIView
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.areas.selectors import access_area
-from shequ.core.api import MAX_ID, HasPerm
+from shequ.core.api import MAX_ID, XLSX, HasPerm, XlsxRenderer
 from shequ.core.errors import NotAllowed, ServiceError
 from shequ.registry.models import CareTag, Colour, ImportJob, Residency
 from shequ.registry.personal import MIN_REASON
 from shequ.registry.selectors import AGE_RANGES, ResidentFilter, residents
 from shequ.registry.sheets import export, pipeline
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
@@ -165,17 +163,6 @@ class ImportCancel(APIView):
         return Response(
             ImportJobSerializer(pipeline.import_cancel(actor=request.user, job=job)).data
         )
-
-
-class XlsxRenderer(BaseRenderer):
-    media_type = XLSX
-    format = "xlsx"
-    charset = None
-
-    def render(
-        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
-    ) -> Any:
-        return data
 
 
 class ResidentExport(APIView):
