@@ -276,7 +276,7 @@ SHEQU_WEBHOOK_RETRY_MINUTES = [
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "shequ.core.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "shequ.core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "shequ.core.api.KeysetPagination",
@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStateEnum": "shequ.cases.models.AssignmentState",
         "AreaLevelEnum": "shequ.areas.models.Level",
         "RoleEnum": "shequ.accounts.roles.Role",
+        "OrganizationKindEnum": "shequ.areas.models.OrganizationKind",
     },
 }
 

@@ -584,6 +584,10 @@ ENDPOINTS += matrix_notify.NOTIFY_ENDPOINTS
 ENDPOINTS += matrix_screen.SCREEN_ENDPOINTS
 ENDPOINTS += matrix_measures.endpoints()
 
+from tests.matrix_schema import endpoints as schema_endpoints  # noqa: E402 - needs Endpoint
+
+ENDPOINTS += schema_endpoints()
+
 
 def _upload(text: str) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shequ.accounts import otp
+from shequ.accounts.access import access_user, users_in_scope
 from shequ.accounts.decorators import public, requires, signed_in
 from shequ.accounts.forms import (
     AdminPasswordForm,
@@ -44,7 +45,7 @@ from shequ.accounts.services import (
     user_set_active,
 )
 from shequ.core.audit import AuditAction, audit
-from shequ.core.errors import ServiceError
+from shequ.core.errors import NotAllowed, ServiceError
 from shequ.core.forms import add_service_errors
 
 
@@ -205,19 +206,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 def _users_in_scope(request: HttpRequest, perm: Perm) -> QuerySet[User]:
-    """Accounts holding a membership inside the areas where the viewer has ``perm``; an
-    administrator also sees accounts with no membership yet, to finish setting them up."""
-    in_scope = Membership.objects.visible_to(request.user, perm).values("user_id")
-    condition = Q(pk__in=in_scope)
-    if scope_of(request.user).has(Perm.USER_MANAGE):
-        condition |= Q(memberships__isnull=True)
-    return User.objects.filter(condition).distinct()
+    return users_in_scope(request.user, perm)
 
 
 def _access_user(request: HttpRequest, pk: int) -> User:
     try:
-        return _users_in_scope(request, Perm.USER_VIEW).get(pk=pk)
-    except User.DoesNotExist:
+        return access_user(request.user, pk)
+    except NotAllowed:
         raise Http404 from None
 
 

@@ -16,14 +16,21 @@ from rest_framework.views import APIView
 from shequ.accounts.models import Membership
 from shequ.accounts.roles import Perm
 from shequ.areas import selectors
-from shequ.areas.models import Area, Department, Organization
-from shequ.areas.services import area_tree_import
-from shequ.core.api import HasPerm
+from shequ.areas.models import Area, Department, Organization, OrganizationKind
+from shequ.areas.services import (
+    area_retire,
+    area_tree_import,
+    department_create,
+    organization_create,
+)
+from shequ.core.api import MAX_ID, HasPerm
 from shequ.core.errors import ServiceError
 
 
 class AreaSerializer(serializers.ModelSerializer[Area]):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(
+        source="parent.code", default=None, allow_null=True, read_only=True
+    )
     level_name = serializers.CharField(source="get_level_display", read_only=True)
 
     class Meta:
@@ -166,3 +173,81 @@ class AreaImport(APIView):
                 "warnings": [w.as_dict() for w in summary.warnings],
             }
         )
+
+
+class RetireSerializer(serializers.Serializer[Any]):
+    on = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="The last day; today if empty."
+    )
+
+
+class RetiredSerializer(serializers.Serializer[Any]):
+    retired = serializers.IntegerField(help_text="How many areas (this one and below) retired.")
+
+
+class NewDepartmentSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=100)
+    short_name = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class NewOrganizationSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=OrganizationKind.choices)
+    name = serializers.CharField(max_length=150)
+    contact = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    parent = serializers.IntegerField(  # type: ignore[assignment]
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None
+    )
+
+
+class _Manages(APIView):
+    permission_classes = [HasPerm]
+    required_perm = Perm.AREA_MANAGE
+    shequ_access = "perm:area.manage"
+
+
+class AreaRetire(_Manages):
+    """Retire an area and everything below it (history keeps them; memberships end)."""
+
+    @extend_schema(request=RetireSerializer, responses={200: RetiredSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        area = selectors.access_area(request.user, pk, Perm.AREA_MANAGE)
+        body = RetireSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        count = area_retire(actor=request.user, area=area, on=body.validated_data["on"])
+        return Response({"retired": count})
+
+
+class AreaDepartmentNew(_Manages):
+    """A department of a street or district."""
+
+    @extend_schema(request=NewDepartmentSerializer, responses={201: DepartmentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        area = selectors.access_area(request.user, pk, Perm.AREA_MANAGE)
+        body = NewDepartmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        department = department_create(actor=request.user, area=area, **body.validated_data)
+        return Response(DepartmentSerializer(department).data, status=201)
+
+
+class AreaOrganizationNew(_Manages):
+    """An organization of an area (a party branch, a residents' committee, a property
+    company, ...), optionally under a parent organization."""
+
+    @extend_schema(request=NewOrganizationSerializer, responses={201: OrganizationSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        area = selectors.access_area(request.user, pk, Perm.AREA_MANAGE)
+        body = NewOrganizationSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        parent = None
+        if data.pop("parent") is not None:
+            parent = (
+                Organization.objects.visible_to(request.user, Perm.AREA_MANAGE)
+                .filter(pk=body.validated_data["parent"])
+                .first()
+            )
+            if parent is None:
+                raise ServiceError.single("parent", _("not found in your areas"))
+        organization = organization_create(actor=request.user, area=area, parent=parent, **data)
+        return Response(OrganizationSerializer(organization).data, status=201)

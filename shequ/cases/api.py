@@ -47,18 +47,16 @@ from shequ.cases.serializers import (
     CaseRevealSerializer,
     CaseSerializer,
     CategorySerializer,
-    ErrorsSerializer,
     EventSerializer,
     ImportSummarySerializer,
     IntakeSerializer,
 )
 from shequ.cases.services import case_act, case_register
 from shequ.cases.workflow import Action, transition_for
-from shequ.core.api import HasPerm, KeysetPagination
+from shequ.core.api import ERRORS, HasPerm, KeysetPagination
 from shequ.core.errors import FieldError, NotAllowed, ServiceError
 from shequ.registry.models import House, Household
 
-ERRORS = OpenApiResponse(ErrorsSerializer, description="The one error shape")
 ERROR_RESPONSES = {400: ERRORS, 403: ERRORS, 404: ERRORS, 409: ERRORS}
 IDEMPOTENCY_HEADER = OpenApiParameter(
     idempotency.HEADER,

@@ -70,3 +70,18 @@ class NotificationRead(APIView):
         notification = notify.access_notification(request.user, pk)
         notification = notify.notification_read(actor=request.user, notification=notification)
         return Response(NotificationSerializer(notification).data)
+
+
+class ReadAllSerializer(serializers.Serializer[Any]):
+    read = serializers.IntegerField(help_text="How many were unread.")
+
+
+class NotificationReadAll(APIView):
+    """Mark all the caller's notifications read."""
+
+    permission_classes = [HasPerm]
+    shequ_access = "signed_in"
+
+    @extend_schema(request=None, responses=ReadAllSerializer)
+    def post(self, request: Request) -> Response:
+        return Response({"read": notify.notifications_read_all(actor=request.user)})

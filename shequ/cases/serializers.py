@@ -22,6 +22,7 @@ from shequ.cases.models import (
 from shequ.cases.reporter import REVEALABLE, may_see_reporter
 from shequ.cases.services import available_actions
 from shequ.cases.workflow import Action
+from shequ.core.api import MAX_ID, MAX_INT
 
 TEXT_MAX = 4000
 
@@ -50,10 +51,16 @@ class IntakeSerializer(serializers.Serializer[Any]):
     confidential = serializers.BooleanField(default=False)
     longitude = serializers.FloatField(required=False, allow_null=True, default=None)
     latitude = serializers.FloatField(required=False, allow_null=True, default=None)
-    house = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
-    household = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    house = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
+    household = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    area = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    area = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     photos = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, max_length=20
     )
@@ -67,6 +74,7 @@ class ActSerializer(serializers.Serializer[Any]):
         allow_null=True,
         default=None,
         min_value=1,
+        max_value=MAX_INT,
         help_text="The version you saw; a stale one is refused with 409.",
     )
     reason = serializers.CharField(
@@ -77,12 +85,17 @@ class ActSerializer(serializers.Serializer[Any]):
         max_length=TEXT_MAX, required=False, allow_blank=True, default=""
     )
     lead_department = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=1
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
     )
     co_departments = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=20
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        max_length=20,
     )
-    area = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
+    area = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+    )
     days = serializers.IntegerField(required=False, allow_null=True, default=None)
     parent = serializers.CharField(  # type: ignore[assignment]
         max_length=20, required=False, allow_blank=True, default=""
@@ -133,7 +146,9 @@ class PhotoSerializer(serializers.ModelSerializer[CasePhoto]):
 
 
 class EventSerializer(serializers.ModelSerializer[CaseEvent]):
-    department_name = serializers.CharField(source="department.name", default=None, read_only=True)
+    department_name = serializers.CharField(
+        source="department.name", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = CaseEvent
@@ -201,7 +216,7 @@ class CaseDetailSerializer(CaseSerializer):
     reporter_name = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
     parent = serializers.CharField(  # type: ignore[assignment]
-        source="parent.number", default=None, read_only=True
+        source="parent.number", default=None, allow_null=True, read_only=True
     )
     assignments = AssignmentSerializer(many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
@@ -294,16 +309,3 @@ class ImportSummarySerializer(serializers.Serializer[Any]):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
-
-
-class ErrorSerializer(serializers.Serializer[Any]):
-    field = serializers.CharField()
-    message = serializers.CharField()
-    location = serializers.CharField(required=False)
-    link = serializers.CharField(required=False)
-
-
-class ErrorsSerializer(serializers.Serializer[Any]):
-    """The one error shape of the API."""
-
-    errors = ErrorSerializer(many=True)  # type: ignore[assignment]

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +24,27 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.core.errors import NotAllowed, ServiceError
+
+# The largest id (a BigAutoField) and the largest plain integer column: a bigger number in a
+# body is refused by the serializer, not passed on to the database to overflow there.
+MAX_ID = 2**63 - 1
+MAX_INT = 2**31 - 1
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField()
+    message = serializers.CharField()
+    location = serializers.CharField(required=False)
+    link = serializers.CharField(required=False)
+
+
+class ErrorsSerializer(serializers.Serializer[Any]):
+    """The one error shape of the API."""
+
+    errors = ErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+ERRORS = OpenApiResponse(ErrorsSerializer, description="The one error shape")
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -44,6 +72,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(
             {"errors": [{"field": "id", "message": _("Not found.")}]},
             status=status.HTTP_404_NOT_FOUND,
+        )
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Django would answer these with its HTML 400 page; say what was wrong instead.
+        return Response(
+            {"errors": [{"field": "request", "message": _("The request is too large.")}]},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -76,3 +110,20 @@ class HasPerm(permissions.BasePermission):
         if not request.user or not request.user.is_authenticated:
             return False
         return perm is None or scope_of(request.user).has(perm)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class XlsxRenderer(BaseRenderer):
+    """Lets an export endpoint answer its .xlsx file (a FileResponse, passed through) while
+    its errors stay JSON."""
+
+    media_type = XLSX
+    format = "xlsx"
+    charset = None
+
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> Any:
+        return data

@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -28,6 +30,16 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A URL that matches nothing: under /api/ the API's one error shape (a client reads JSON,
+    not the HTML page), elsewhere Django's page (templates/404.html)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"errors": [{"field": "id", "message": _("Not found.")}]}, status=404
+        )
+    return defaults.page_not_found(request, exception)
 
 
 @signed_in
