@@ -19,7 +19,8 @@ from typing import Any
 import schemathesis
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
@@ -129,6 +130,14 @@ def _check(case: Any, persona: str, world: Any, personas: Personas) -> None:
         world.setdefault("known", _known_ids())
     cookies, headers = world[persona]
     _point_at_real_objects(case, world["known"])
-    with transaction.atomic():
-        case.call_and_validate(headers=headers, cookies=cookies, checks=CHECKS)
-        transaction.set_rollback(True)
+    # As Django's test client does: the handler must not close the database connection at
+    # the end of a request (it holds the test's transaction; PostgreSQL would lose it).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        with transaction.atomic():
+            case.call_and_validate(headers=headers, cookies=cookies, checks=CHECKS)
+            transaction.set_rollback(True)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
