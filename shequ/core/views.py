@@ -8,9 +8,9 @@ from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from shequ.accounts.decorators import public, requires, signed_in
@@ -36,9 +36,7 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """A URL that matches nothing: under /api/ the API's one error shape (a client reads JSON,
     not the HTML page), elsewhere Django's page (templates/404.html)."""
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"errors": [{"field": "id", "message": _("Not found.")}]}, status=404
-        )
+        return JsonResponse({"errors": [{"field": "id", "message": _("Not found.")}]}, status=404)
     return defaults.page_not_found(request, exception)
 
 
