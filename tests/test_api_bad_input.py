@@ -142,3 +142,12 @@ def test_an_id_that_is_not_a_number_is_a_404_in_the_error_shape(staff: Client) -
     response = staff.get("/api/v1/households/abc/")
     assert response.status_code == 404
     _errors(response)
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/replies/?q=a%00b", "/api/v1/residents/?q=%00", "/api/v1/cases/?q=x%00"]
+)
+def test_a_nul_in_a_query_parameter_is_a_400_naming_it(staff: Client, url: str) -> None:
+    response = staff.get(url)
+    assert response.status_code == 400
+    assert _errors(response)[0]["field"] == "q"
