@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from shequ.areas.services import area_create, department_create, organization_cr
 from shequ.core.actors import SYSTEM
 
 PASSWORD = "Persona-pass-2026"
+PERSONAS_SINCE = dt.date(2020, 1, 1)
 
 
 def square(lon: float, lat: float, size: float) -> dict[str, Any]:
@@ -85,6 +87,9 @@ def make_user(
         username=username, password=PASSWORD, full_name=full_name or username
     )
     if role is not None:
+        # From a fixed past day, not "today": tests that travel to a fixed date (deadlines)
+        # must find the personas in office whatever day the suite runs.
+        binding.setdefault("valid_from", PERSONAS_SINCE)
         membership_grant(actor=SYSTEM, user=user, role=role, **binding)
     return user
 
