@@ -142,16 +142,38 @@ def _label(case: Case) -> str:
     return f"{case.number} {case.title}"
 
 
-def _case_warn(case: Case, now: dt.datetime) -> None:
+def _case_step(
+    case: Case,
+    now: dt.datetime,
+    *,
+    action: str,
+    mark: str,
+    kind: NotificationKind,
+    recipients: Any,
+    message: Callable[[str], str],
+) -> None:
+    """One sweep step on a case: the timeline event, the audit record, the notifications."""
     deadline = notify.when(case.resolve_by)
-    event = _event(case, "deadline_warned", now, resolve_by=deadline)
-    _audit(case, "deadline_warned", "warned_at", now)
+    event = _event(case, action, now, resolve_by=deadline)
+    _audit(case, action, mark, now)
     notify.notify(
-        notify.holders(case),
+        recipients,
         case=case,
+        kind=kind,
+        key=f"{kind}:{event.pk}",
+        message=lambda: message(deadline),
+    )
+
+
+def _case_warn(case: Case, now: dt.datetime) -> None:
+    _case_step(
+        case,
+        now,
+        action="deadline_warned",
+        mark="warned_at",
         kind=NotificationKind.DEADLINE_NEAR,
-        key=f"deadline_near:{event.pk}",
-        message=lambda: (
+        recipients=notify.holders(case),
+        message=lambda deadline: (
             _("%(case)s: to be resolved by %(deadline)s")
             % {"case": _label(case), "deadline": deadline}
         ),
@@ -159,15 +181,14 @@ def _case_warn(case: Case, now: dt.datetime) -> None:
 
 
 def _case_overdue(case: Case, now: dt.datetime) -> None:
-    deadline = notify.when(case.resolve_by)
-    event = _event(case, "overdue", now, resolve_by=deadline)
-    _audit(case, "overdue", "overdue_at", now)
-    notify.notify(
-        notify.holders(case),
-        case=case,
+    _case_step(
+        case,
+        now,
+        action="overdue",
+        mark="overdue_at",
         kind=NotificationKind.OVERDUE,
-        key=f"overdue:{event.pk}",
-        message=lambda: (
+        recipients=notify.holders(case),
+        message=lambda deadline: (
             _("%(case)s: overdue, it was to be resolved by %(deadline)s")
             % {"case": _label(case), "deadline": deadline}
         ),
@@ -175,15 +196,14 @@ def _case_overdue(case: Case, now: dt.datetime) -> None:
 
 
 def _case_escalate(case: Case, now: dt.datetime) -> None:
-    deadline = notify.when(case.resolve_by)
-    event = _event(case, "escalated", now, resolve_by=deadline)
-    _audit(case, "escalated", "escalated_at", now)
-    notify.notify(
-        notify.dispatchers(case),
-        case=case,
+    _case_step(
+        case,
+        now,
+        action="escalated",
+        mark="escalated_at",
         kind=NotificationKind.ESCALATED,
-        key=f"escalated:{event.pk}",
-        message=lambda: (
+        recipients=notify.dispatchers(case),
+        message=lambda deadline: (
             _("%(case)s: overdue since %(deadline)s (%(state)s); escalated to the street")
             % {"case": _label(case), "deadline": deadline, "state": case.get_state_display()}
         ),
