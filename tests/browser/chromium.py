@@ -38,3 +38,14 @@ def launch(playwright: Any) -> Any:
         msg = "Chromium not found: apt-get install chromium (or set SHEQU_CHROMIUM)"
         raise RuntimeError(msg)
     return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+
+
+def shoot(page: Any, path: str) -> None:
+    """A full-page screenshot, then wait until the page has its own size back.
+
+    Chromium takes a full-page shot by resizing the page to its whole height and back. A
+    tap sent before the page has laid itself out again can press on one spot and lift on
+    another, and the click goes to the form instead of its button (seen under load in CI).
+    """
+    page.screenshot(path=path, full_page=True)
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 
 from tests.browser.chromium import chromium_path, launch
 
@@ -31,3 +35,49 @@ def browser() -> Iterator[Any]:
         browser = launch(playwright)
         yield browser
         browser.close()
+
+
+# On SQLite the test database lives in memory, and Django hands the live server's request
+# threads the test's own connection. A page that fires two requests at once (the map asks
+# for its panel and its cases together) then runs two statements on one sqlite3 connection
+# from two threads: "bad parameter or other API misuse" and a 500 that is not the app's.
+# So, while a connection is shared, the live server answers one request at a time and the
+# test thread's own queries wait for the request in progress. PostgreSQL needs none of it.
+_SHARED_CONNECTION = threading.RLock()
+
+
+class _OneRequestAtATimeWhenShared(ThreadedWSGIServer):
+    def set_app(self, application: Any) -> None:
+        if not self.connections_override:
+            super().set_app(application)
+            return
+
+        def serialised(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            with _SHARED_CONNECTION:
+                result = application(environ, start_response)
+                try:
+                    return list(result)  # a streamed body reads the database too
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+
+        super().set_app(serialised)
+
+
+def _wait_for_request_in_progress(
+    execute: Any, sql: str, params: Any, many: bool, context: Any
+) -> Any:
+    with _SHARED_CONNECTION:
+        return execute(sql, params, many, context)
+
+
+LiveServerThread.server_class = _OneRequestAtATimeWhenShared
+
+
+@pytest.fixture(autouse=True)
+def _share_the_connection_politely(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "live_server" not in request.fixturenames or connection.vendor != "sqlite":
+        yield
+        return
+    with connection.execute_wrapper(_wait_for_request_in_progress):
+        yield

@@ -17,7 +17,7 @@ from shequ.accounts.roles import Role
 from shequ.cases.models import Case, State
 from shequ.cases.testing import build_case_world
 from shequ.core.testing import build_personas, build_tree, make_user
-from tests.browser.chromium import DESKTOP
+from tests.browser.chromium import DESKTOP, shoot
 from tests.browser.test_pages import _login, _watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,7 +98,7 @@ def test_hotline_order_through_the_pages(browser: Any, live_server: Any) -> None
         "#id_photos", files=[{"name": "lamp.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_390["width"]
-    page.screenshot(path=str(SHOTS / "case-new-390.png"), full_page=True)
+    shoot(page, str(SHOTS / "case-new-390.png"))
     with page.expect_navigation():
         page.click("#case-submit")
     case = Case.objects.get()
@@ -197,6 +197,6 @@ def test_hotline_order_through_the_pages(browser: Any, live_server: Any) -> None
     due = timezone.localtime(case.resolve_by).strftime("%Y-%m-%d %H:%M")
     assert due in page.locator("#resolve-by").inner_text()
     assert page.locator(".assignments li").count() == 2
-    page.screenshot(path=str(SHOTS / "case-closed-desktop.png"), full_page=True)
+    shoot(page, str(SHOTS / "case-closed-desktop.png"))
     problems += staff.close()
     assert problems == []

@@ -17,7 +17,7 @@ from shequ.cases.models import OPEN_STATES, Case
 from shequ.cases.testing import build_case_world, new_case
 from shequ.core.actors import SYSTEM
 from shequ.core.testing import build_personas, build_tree
-from tests.browser.chromium import PHONE
+from tests.browser.chromium import PHONE, shoot
 from tests.browser.test_pages import _login, _watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +62,7 @@ def test_dispatcher_drills_down_to_an_overdue_case(
     page.wait_for_selector("#trend-chart svg")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"command-screen-{viewport['width']}.png"), full_page=True)
+    shoot(page, str(SHOTS / f"command-screen-{viewport['width']}.png"))
     if viewport["width"] < 992:
         # On a phone the screen stacks; the map drill-down below is tried at wall size.
         assert problems == []
@@ -85,6 +85,6 @@ def test_dispatcher_drills_down_to_an_overdue_case(
     card.wait_for()
     assert late.number in card.inner_text()
     assert card.locator("[data-overdue]").count() == 1
-    page.screenshot(path=str(SHOTS / f"command-map-{viewport['width']}.png"), full_page=True)
+    shoot(page, str(SHOTS / f"command-map-{viewport['width']}.png"))
     assert problems == []
     context.close()

@@ -11,7 +11,7 @@ import pytest
 from shequ.cases.services import case_act
 from shequ.cases.testing import build_case_world, new_case
 from shequ.core.testing import build_personas, build_tree
-from tests.browser.chromium import DESKTOP, PHONE
+from tests.browser.chromium import DESKTOP, PHONE, shoot
 from tests.browser.test_pages import SHOTS, _login, _watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +41,7 @@ def test_department_reads_its_inbox(
     assert case.number in item.inner_text()
     assert "城管执法中队" in item.inner_text()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"inbox-{viewport['width']}.png"), full_page=True)
+    shoot(page, str(SHOTS / f"inbox-{viewport['width']}.png"))
     item.locator("button").click()
     page.wait_for_url(f"{live_server.url}/inbox/")
     assert page.locator(".inbox-unread").count() == 0
@@ -64,7 +64,7 @@ def test_administrator_creates_a_webhook(browser: Any, live_server: Any) -> None
     page.locator("form button[type=submit]").last.click()
     secret = page.locator(".alert-warning code").inner_text()
     assert len(secret) >= 40
-    page.screenshot(path=str(SHOTS / "webhooks-created.png"), full_page=True)
+    shoot(page, str(SHOTS / "webhooks-created.png"))
     page.goto(f"{live_server.url}/webhooks/")
     assert secret not in page.content()
     assert problems == []

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shequ.core.testing import PASSWORD, build_personas, build_tree
-from tests.browser.chromium import DESKTOP, PHONE
+from tests.browser.chromium import DESKTOP, PHONE, shoot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -70,7 +70,7 @@ def test_area_map_page(browser: Any, live_server: Any, viewport: dict[str, int])
     assert crumbs == ["昆明市", "呈贡区", "龙城街道", "洛龙社区"]
     assert page.locator(".breadcrumb-item a").count() == 0
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"area-map-{viewport['width']}.png"), full_page=True)
+    shoot(page, str(SHOTS / f"area-map-{viewport['width']}.png"))
     # page width fits the viewport: nothing forces a horizontal scroll
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     # clicking a grid opens it
@@ -116,9 +116,9 @@ def test_grid_worker_changes_a_phone_from_a_scan_on_a_small_phone(
     page.wait_for_load_state("networkidle")
     assert "137****7777" in page.locator("li.list-group-item", has_text="李娜").first.inner_text()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "household-360.png"), full_page=True)
+    shoot(page, str(SHOTS / "household-360.png"))
     page.goto(f"{live_server.url}/registry/buildings/{register.building.pk}/")
     assert page.locator("a.house-cell").count() == 2
-    page.screenshot(path=str(SHOTS / "building-360.png"), full_page=True)
+    shoot(page, str(SHOTS / "building-360.png"))
     assert problems == []
     context.close()

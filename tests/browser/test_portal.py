@@ -16,7 +16,7 @@ from shequ.cases.testing import build_case_world
 from shequ.core.testing import build_personas, build_tree
 from shequ.portal.models import CaseRating
 from shequ.portal.tests.helpers import resolve
-from tests.browser.chromium import PHONE
+from tests.browser.chromium import PHONE, shoot
 from tests.browser.test_pages import SHOTS, _watch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,7 +70,7 @@ def test_resident_reports_a_street_lamp_on_a_phone_and_rates_it(
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"{base}/portal/")
-    page.screenshot(path=str(SHOTS / "portal-home-390.png"), full_page=True)
+    shoot(page, str(SHOTS / "portal-home-390.png"))
     page.click("#portal-report")
     page.wait_for_selector("#pin-map path.leaflet-interactive")
     page.select_option("#id_category", str(world.street_lamp.pk))
@@ -86,7 +86,7 @@ def test_resident_reports_a_street_lamp_on_a_phone_and_rates_it(
     page.wait_for_function("document.getElementById('id_latitude').value === '24.670000'")
     assert page.input_value("#id_longitude") == "102.670000"
     page.fill("#id_answer", str(solve(page.inner_text("#challenge-question"))))
-    page.screenshot(path=str(SHOTS / "portal-report-390.png"), full_page=True)
+    shoot(page, str(SHOTS / "portal-report-390.png"))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.click("#report-submit")
     page.wait_for_selector("#tracking-code")
@@ -97,7 +97,7 @@ def test_resident_reports_a_street_lamp_on_a_phone_and_rates_it(
     assert case.area == tree.grid_a
     assert case.photos.count() == 1
     assert page.locator("img.portal-thumb").count() == 1
-    page.screenshot(path=str(SHOTS / "portal-track-390.png"), full_page=True)
+    shoot(page, str(SHOTS / "portal-track-390.png"))
 
     resolve(world, case)  # the community takes it on and the lamp is fixed
 
@@ -112,7 +112,7 @@ def test_resident_reports_a_street_lamp_on_a_phone_and_rates_it(
     page.check("input[name=resolution][value=yes]")
     page.check("input[name=satisfaction][value='5']")
     page.fill("#id_comment", "修得很快，谢谢")
-    page.screenshot(path=str(SHOTS / "portal-rate-390.png"), full_page=True)
+    shoot(page, str(SHOTS / "portal-rate-390.png"))
     page.click("#rate-submit")
     page.wait_for_selector("#rating-done")
     assert "非常满意" in page.inner_text("#rating-done")
