@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -28,27 +29,34 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         request.LANGUAGE_CODE = translation.get_language()
 
 
-class ApiQueryNulMiddleware:
-    """A query parameter with a NUL character is refused under /api/ with a 400 naming it:
-    PostgreSQL cannot search text with NUL and would fail the request with a 500 (found by
-    schemathesis on ``replies/?q=…%00…``). Bodies are checked by the serializers."""
+class NulParameterMiddleware:
+    """A parameter with a NUL character is refused with a 400 naming it, on every page and
+    endpoint: PostgreSQL cannot store or search text with NUL and would fail the request
+    with a 500 (found by schemathesis on ``replies/?q=…%00…``). Query strings only: bodies
+    are read by forms and serializers, which refuse NUL per field. Each part answers in its
+    own error shape."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = nul_field(request.GET)
+        if field is None:
+            return self.get_response(request)
+        message = _("Null characters are not allowed.")
         if request.path.startswith("/api/"):
-            for name, values in request.GET.lists():
-                if "\x00" in name or any("\x00" in value for value in values):
-                    return JsonResponse(
-                        {
-                            "errors": [
-                                {
-                                    "field": name.replace("\x00", ""),
-                                    "message": _("Null characters are not allowed."),
-                                }
-                            ]
-                        },
-                        status=400,
-                    )
-        return self.get_response(request)
+            return JsonResponse({"errors": [{"field": field, "message": message}]}, status=400)
+        if request.path.startswith("/open311/"):
+            from shequ.open311 import georeport  # noqa: PLC0415 — only this answer needs it
+
+            fmt = "json" if request.path.endswith(".json") else "xml"
+            return georeport.errors(fmt, 400, f"{field}: {message}")
+        return render(request, "400.html", {"field": field, "message": message}, status=400)
+
+
+def nul_field(params: QueryDict) -> str | None:
+    """The first parameter whose name or value holds a NUL character, if any."""
+    for name, values in params.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            return name.replace("\x00", "")
+    return None

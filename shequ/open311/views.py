@@ -27,6 +27,7 @@ from shequ.accounts.roles import Perm
 from shequ.areas.models import Area, Level
 from shequ.cases.models import FINAL_STATES, Case, CasePhoto, Category, Channel, PhotoKind
 from shequ.core.errors import ServiceError
+from shequ.core.middleware import nul_field
 from shequ.open311 import georeport
 from shequ.open311.models import ApiKey
 from shequ.open311.services import api_key_find, api_key_issue, api_key_set_active
@@ -283,6 +284,9 @@ def _body(request: HttpRequest) -> QueryDict:
                 "send the request form-encoded (application/x-www-form-urlencoded or multipart/form-data)"
             )
         )
+    field = nul_field(request.POST)
+    if field is not None:
+        raise ValueError(f"{field}: {_('Null characters are not allowed.')}")
     return request.POST
 
 

@@ -374,3 +374,23 @@ def test_keys_page_shows_the_key_once(client: Client, world: CaseWorld) -> None:
     bad = client.post("/open311/keys/", {"name": "", "channel": "nope"})
     assert bad.status_code == 400
     assert ApiKey.objects.count() == 1
+
+
+def _first_error(response: Any, fmt: str) -> str:
+    data = parse(response, fmt)
+    return str(data[0]["description"] if fmt == "json" else data[0].findtext("description"))
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_a_nul_in_a_parameter_is_a_400_in_the_error_list(
+    client: Client, world: CaseWorld, key: str, fmt: str
+) -> None:
+    response = client.get(f"{BASE}/requests.{fmt}", {"service_code": "03\x0001"})
+    assert response.status_code == 400
+    assert _first_error(response, fmt).startswith("service_code: ")
+    before = Case.objects.count()
+    body = {"api_key": key, "service_code": "0301", "lat": "24.67", "long": "102.67"}
+    response = client.post(f"{BASE}/requests.{fmt}", {**body, "description": "路灯\x00不亮"})
+    assert response.status_code == 400
+    assert _first_error(response, fmt).startswith("description: ")
+    assert Case.objects.count() == before

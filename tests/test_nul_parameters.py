@@ -1,0 +1,34 @@
+"""A NUL character in a query parameter is a 400 page naming the parameter on every page, not
+a 500 from PostgreSQL (which cannot search text with NUL). The REST API's and Open311's own
+error shapes are tested with them (tests/test_api_bad_input.py, shequ/open311/tests)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from shequ.core.testing import Personas
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/registry/residents/?q=%E5%BC%A0%00", "q"),
+        ("/cases/?q=%00", "q"),
+        ("/cases/?state=open&q=x&area%00=1", "area"),
+        ("/manage/users/?q=a%00", "q"),
+        ("/portal/replies/?q=%00%E8%B7%AF", "q"),
+    ],
+)
+def test_a_nul_in_a_query_parameter_is_a_400_page_naming_it(
+    client: Client, personas: Personas, url: str, field: str
+) -> None:
+    client.force_login(
+        personas.administrator if url.startswith("/manage/") else personas.community_staff
+    )
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert f'data-field="{field}"' in response.content.decode()
