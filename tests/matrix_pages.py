@@ -163,22 +163,3 @@ def endpoints() -> list[Any]:
             setup=_registered,
         ),
     ]
-
-
-def case_state() -> tuple[Any, ...]:
-    """The case tables, for the matrix's "nothing changed" check."""
-    from shequ.cases.models import (  # noqa: PLC0415
-        Assignment,
-        Case,
-        CaseEvent,
-        CasePhoto,
-        IdempotencyKey,
-    )
-
-    return (
-        sorted(Case.objects.values_list("id", "state", "version", "area_id")),
-        sorted(Assignment.objects.values_list("id", "state")),
-        CaseEvent.objects.count(),
-        CasePhoto.objects.count(),
-        IdempotencyKey.objects.count(),
-    )

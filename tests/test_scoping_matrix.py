@@ -614,7 +614,6 @@ def _state() -> tuple[Any, ...]:
         Visit.objects.count(),
         Stay.objects.count(),
         *portal_state(),
-        matrix_pages.case_state(),
         *_case_state(),
     )
 
