@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -167,6 +168,161 @@ def bare_read(which: str, path: str) -> int:
     return 0
 
 
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def _minimum(pairs: list[tuple[str, str]], key: bytes, index_key: bytes) -> int:
+    """The minimum the issue asks of each row, with no framework: the GB 11643 check
+    character and birth date, the mobile number's form, AES-256-GCM of the ID number and the
+    phone (random nonce, base64 token) and an HMAC-SHA256 blind index of each. The rows that
+    passed."""
+    import base64  # noqa: PLC0415
+    import hashlib  # noqa: PLC0415
+    import hmac  # noqa: PLC0415
+    import re  # noqa: PLC0415
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
+    aes = AESGCM(key)
+    mac_id = hmac.new(index_key, b"id", hashlib.sha256)
+    mac_phone = hmac.new(index_key, b"phone", hashlib.sha256)
+    mobile = re.compile(r"1[3-9][0-9]{9}")
+    weights, check_chars, date, urandom = _ID_WEIGHTS, _ID_CHECK, dt.date, os.urandom
+    b64 = base64.urlsafe_b64encode
+    ok = 0
+    out = []
+    for number, phone in pairs:
+        if len(number) != 18 or not number[:17].isdigit():
+            continue
+        if (
+            check_chars[sum(int(c) * w for c, w in zip(number[:17], weights, strict=True)) % 11]
+            != number[17]
+        ):
+            continue
+        try:
+            date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            continue
+        if not mobile.fullmatch(phone):
+            continue
+        m = mac_id.copy()
+        m.update(number.encode())
+        id_index = m.hexdigest()[:32]
+        m = mac_phone.copy()
+        m.update(phone.encode())
+        phone_index = m.hexdigest()[:32]
+        nonce = urandom(12)
+        id_token = b64(nonce) + b"." + b64(aes.encrypt(nonce, number.encode(), b"id"))
+        nonce = urandom(12)
+        phone_token = b64(nonce) + b"." + b64(aes.encrypt(nonce, phone.encode(), b"phone"))
+        out.append((id_index, id_token, phone_index, phone_token))
+        ok += 1
+    return ok
+
+
+def minimum_cpu(path: str) -> int:
+    """Floor (iii): read the ID numbers and phones with calamine (timed apart), then the
+    per-row minimum (``_minimum``) in this process, and again split over two worker
+    processes. Prints the read's seconds, the one-process seconds and CPU seconds, the
+    two-process seconds and the rows that passed."""
+    import multiprocessing  # noqa: PLC0415
+
+    from python_calamine import CalamineWorkbook  # noqa: PLC0415
+
+    from shequ.registry.sheets.columns import COLUMNS  # noqa: PLC0415
+
+    start = time.perf_counter()
+    book = CalamineWorkbook.from_path(path)
+    rows = book.get_sheet_by_index(0).iter_rows()
+    header = next(rows)
+    headers = [c.header for c in COLUMNS]
+    id_col = header.index(headers[[c.key for c in COLUMNS].index("id_number")])
+    phone_col = header.index(headers[[c.key for c in COLUMNS].index("phone")])
+    pairs = [(str(r[id_col]), str(r[phone_col])) for r in rows]
+    book.close()
+    read = time.perf_counter() - start
+    key, index_key = os.urandom(32), os.urandom(32)
+    start, cpu = time.perf_counter(), time.process_time()
+    ok = _minimum(pairs, key, index_key)
+    one, one_cpu = time.perf_counter() - start, time.process_time() - cpu
+    assert ok == len(pairs), (ok, len(pairs))
+    size = 5000
+    parts = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.apply(_minimum, ([], key, index_key))  # the workers are up before the clock
+        start = time.perf_counter()
+        two_ok = sum(pool.starmap(_minimum, [(p, key, index_key) for p in parts]))
+        two = time.perf_counter() - start
+    assert two_ok == ok
+    print(f"{read:.3f} {one:.3f} {one_cpu:.3f} {two:.3f} {ok}")
+    return 0
+
+
+REGISTER_TABLES = (
+    "Building",
+    "House",
+    "Household",
+    "HouseholdStay",
+    "Resident",
+    "Stay",
+    "ResidentCare",
+    "NameGram",
+)
+
+
+def database_floor() -> list[tuple[str, float, int]]:
+    """Floor (ii), PostgreSQL: the rows the import just wrote (every table of the register
+    it writes: buildings, houses with their final colour, households, household stays,
+    residents with their encrypted ID numbers and phones and blind indexes, stays, care tags,
+    name grams) copied out, the tables emptied (committed apart), then written again in one
+    transaction: once from the COPY text as PostgreSQL gave it (the database's own work:
+    parsing, heap, every index, the deferred foreign keys checked at COMMIT), and once from
+    Python tuples with psycopg's ``write_row`` (what any Python writer also pays to format
+    them). No validation, no encryption: those values are the import's."""
+    from django.apps import apps  # noqa: PLC0415
+    from django.db import connection, transaction  # noqa: PLC0415
+
+    models = [apps.get_model("registry", name) for name in REGISTER_TABLES]
+    quote = connection.ops.quote_name
+    dumps: list[tuple[str, str, list[bytes], list[tuple[Any, ...]]]] = []
+    with connection.cursor() as cursor:
+        raw: Any = cursor.cursor
+        for model in models:
+            table = model._meta.db_table
+            columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+            blocks: list[bytes] = []
+            with raw.copy(f"COPY {quote(table)} ({columns}) TO STDOUT") as copy:
+                blocks.extend(bytes(block) for block in copy)
+            raw.execute(f"SELECT {columns} FROM {quote(table)}")
+            dumps.append((table, columns, blocks, raw.fetchall()))
+    results: list[tuple[str, float, int]] = []
+    total_rows = sum(len(rows) for *_rest, rows in dumps)
+    for label, from_text in (
+        ("(ii) DB write alone: COPY of the same rows, as COPY text", True),
+        ("(ii') DB write alone: COPY of the same rows, from Python tuples", False),
+    ):
+        with connection.cursor() as cursor:
+            tables = ", ".join(quote(t) for t, *_rest in dumps)
+            cursor.execute(f"TRUNCATE {tables} CASCADE")
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            raw = cursor.cursor
+            for table, columns, blocks, rows in dumps:
+                with raw.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+                    if from_text:
+                        for block in blocks:
+                            copy.write(block)
+                    else:
+                        for row in rows:
+                            copy.write_row(row)
+            copied = time.perf_counter() - start
+        committed = time.perf_counter() - start
+        results.append((f"{label}: COPY", copied, total_rows))
+        results.append((f"{label}: + COMMIT (deferred FKs)", committed, total_rows))
+    return results
+
+
 def reset_register() -> None:
     from django.db import connection  # noqa: PLC0415
 
@@ -224,11 +380,20 @@ def main() -> int:
     )
     parser.add_argument("--stream", action="store_true", help="always the streaming reader")
     parser.add_argument("--no-size-limit", action="store_true", help="no 50 MB upload limit")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="after the import, measure the floor: (ii) the DB write alone (PostgreSQL), "
+        "(iii) the per-row minimum of checks and encryption with no framework",
+    )
+    parser.add_argument("--min-cpu", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--bare-read", nargs=2, metavar=("READER", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, metavar=("ROWS", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_read:
         return bare_read(*args.bare_read)
+    if args.min_cpu:
+        return minimum_cpu(args.min_cpu)
     bench_dir = ROOT / "var" / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -362,7 +527,43 @@ def main() -> int:
     with contextlib.suppress(OSError):
         nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout
         print(nproc.strip(), "cores (nproc)")
+    if args.floor:
+        floor(args.rows, sheet_path, read, total)
     return 0
+
+
+def floor(rows: int, sheet_path: Path, read: float, total: float) -> None:
+    """The floor measurements (``--floor``), after the import, printed apart."""
+    from django.db import connection  # noqa: PLC0415
+
+    print(f"\nfloor · load average {os.getloadavg()[0]:.1f} before")
+    child = [sys.executable, __file__, "--min-cpu", str(sheet_path)]
+    out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
+    pairs_read, one, one_cpu, two, ok = out.split()
+    assert int(ok) == rows, ok
+    print(f"{'measure':66} {'seconds':>8} {'rows/s':>10} {'µs/row':>7}")
+    lines = [
+        ("(i) bare read, python-calamine (above)", read, rows),
+        (
+            "(iii) calamine read of ID number + phone columns (child process)",
+            float(pairs_read),
+            rows,
+        ),
+        ("(iii) minimum per row: GB 11643, phone, 2× AES-GCM, 2× HMAC, 1 proc", float(one), rows),
+        ("(iii)   the same, CPU seconds of that process", float(one_cpu), rows),
+        ("(iii) the same over 2 worker processes (chunks of 5,000)", float(two), rows),
+    ]
+    written = 0
+    if connection.vendor == "postgresql":
+        for label, seconds, n in database_floor():
+            lines.append((label, seconds, rows))
+            written = n
+    for label, seconds, n in lines:
+        print(f"{label:66} {seconds:8.2f} {n / seconds:10,.0f} {seconds / n * 1e6:7.1f}")
+    if written:
+        print(f"(ii) wrote {written:,} rows in all ({written / rows:.1f} per resident)")
+    print(f"the import, end to end (above): {total:.2f} s")
+    print(f"floor · load average {os.getloadavg()[0]:.1f} after")
 
 
 if __name__ == "__main__":
