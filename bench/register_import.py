@@ -49,6 +49,26 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (the import's worker process)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backend serving this process's connection
+    (the server runs on this machine: /proc/<pid>/stat); 0 on SQLite."""
+    from django.db import connection  # noqa: PLC0415
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -230,15 +250,11 @@ def minimum_cpu(path: str) -> int:
 
     from python_calamine import CalamineWorkbook  # noqa: PLC0415
 
-    from shequ.registry.sheets.columns import COLUMNS  # noqa: PLC0415
-
     start = time.perf_counter()
     book = CalamineWorkbook.from_path(path)
     rows = book.get_sheet_by_index(0).iter_rows()
     header = next(rows)
-    headers = [c.header for c in COLUMNS]
-    id_col = header.index(headers[[c.key for c in COLUMNS].index("id_number")])
-    phone_col = header.index(headers[[c.key for c in COLUMNS].index("phone")])
+    id_col, phone_col = header.index("身份证号"), header.index("联系电话")  # no Django here
     pairs = [(str(r[id_col]), str(r[phone_col])) for r in rows]
     book.close()
     read = time.perf_counter() - start
@@ -271,7 +287,7 @@ REGISTER_TABLES = (
 )
 
 
-def database_floor() -> list[tuple[str, float, int]]:
+def database_floor() -> list[tuple[str, float, float, int]]:
     """Floor (ii), PostgreSQL: the rows the import just wrote (every table of the register
     it writes: buildings, houses with their final colour, households, household stays,
     residents with their encrypted ID numbers and phones and blind indexes, stays, care tags,
@@ -296,7 +312,7 @@ def database_floor() -> list[tuple[str, float, int]]:
                 blocks.extend(bytes(block) for block in copy)
             raw.execute(f"SELECT {columns} FROM {quote(table)}")
             dumps.append((table, columns, blocks, raw.fetchall()))
-    results: list[tuple[str, float, int]] = []
+    results: list[tuple[str, float, float, int]] = []
     total_rows = sum(len(rows) for *_rest, rows in dumps)
     for label, from_text in (
         ("(ii) DB write alone: COPY of the same rows, as COPY text", True),
@@ -305,6 +321,7 @@ def database_floor() -> list[tuple[str, float, int]]:
         with connection.cursor() as cursor:
             tables = ", ".join(quote(t) for t, *_rest in dumps)
             cursor.execute(f"TRUNCATE {tables} CASCADE")
+        server = server_cpu()
         start = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cursor:
             raw = cursor.cursor
@@ -318,8 +335,9 @@ def database_floor() -> list[tuple[str, float, int]]:
                             copy.write_row(row)
             copied = time.perf_counter() - start
         committed = time.perf_counter() - start
-        results.append((f"{label}: COPY", copied, total_rows))
-        results.append((f"{label}: + COMMIT (deferred FKs)", committed, total_rows))
+        server = server_cpu() - server
+        results.append((f"{label}: COPY", copied, 0.0, total_rows))
+        results.append((f"{label}: + COMMIT (deferred FKs)", committed, server, total_rows))
     return results
 
 
@@ -476,17 +494,24 @@ def main() -> int:
     results.append(("(b) upload: sniff, sha256, store", uploaded, cpu_b, peak_mb()))
     if profiler:
         profiler.enable()
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, worker, server = (
+        time.perf_counter(),
+        time.process_time(),
+        children_cpu(),
+        server_cpu(),
+    )
     pipeline.run_validation(job.pk)
     checked, cpu_c = time.perf_counter() - start, time.process_time() - cpu
+    worker_c, server_c = children_cpu() - worker, server_cpu() - server
     job.refresh_from_db()
     assert job.status == ImportStatus.VALIDATED, (job.status, job.errors[:5])
     assert job.error_count == 0, job.errors[:5]
     results.append(("(c) check every row, encrypt, stage (the preview)", checked, cpu_c, peak_mb()))
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
     pipeline.import_commit(actor=staff, job=job, valid_only=False)
     pipeline.run_commit(job.pk, staff.pk)
     committed, cpu_d = time.perf_counter() - start, time.process_time() - cpu
+    server_d = server_cpu() - server
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -514,6 +539,14 @@ def main() -> int:
     print(f"{'phase':58} {'seconds':>8} {'rows/s':>9} {'CPU s':>7} {'peak RSS MB':>12}")
     for label, seconds, cpu_s, rss in results:
         print(f"{label:58} {seconds:8.2f} {args.rows / seconds:9,.0f} {cpu_s:7.2f} {rss:12,.0f}")
+    work = cpu_b + cpu_c + cpu_d + worker_c + server_c + server_d
+    print(
+        f"CPU s beside this process: (c) worker process {worker_c:.2f}, database backend "
+        f"{server_c:.2f}; (d) database backend {server_d:.2f}\n"
+        f"CPU s of the whole import (this process + worker + backend): {work:.2f} "
+        f"= {args.rows / work:,.0f} rows per CPU second; on 2 idle cores at best "
+        f"{args.rows / work * 2:,.0f} rows/s"
+    )
     if read:
         print(
             f"end to end / bare read: {total / read:.1f}×   commit alone / bare read: "
@@ -541,25 +574,34 @@ def floor(rows: int, sheet_path: Path, read: float, total: float) -> None:
     out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
     pairs_read, one, one_cpu, two, ok = out.split()
     assert int(ok) == rows, ok
-    print(f"{'measure':66} {'seconds':>8} {'rows/s':>10} {'µs/row':>7}")
-    lines = [
-        ("(i) bare read, python-calamine (above)", read, rows),
+    print(f"{'measure':66} {'seconds':>8} {'rows/s':>10} {'µs/row':>7} {'server CPU s':>12}")
+    lines: list[tuple[str, float, float, int]] = [
+        ("(i) bare read, python-calamine (above)", read, 0.0, rows),
         (
             "(iii) calamine read of ID number + phone columns (child process)",
             float(pairs_read),
+            0.0,
             rows,
         ),
-        ("(iii) minimum per row: GB 11643, phone, 2× AES-GCM, 2× HMAC, 1 proc", float(one), rows),
-        ("(iii)   the same, CPU seconds of that process", float(one_cpu), rows),
-        ("(iii) the same over 2 worker processes (chunks of 5,000)", float(two), rows),
+        (
+            "(iii) minimum per row: GB 11643, phone, 2× AES-GCM, 2× HMAC, 1 proc",
+            float(one),
+            0.0,
+            rows,
+        ),
+        ("(iii)   the same, CPU seconds of that process", float(one_cpu), 0.0, rows),
+        ("(iii) the same over 2 worker processes (chunks of 5,000)", float(two), 0.0, rows),
     ]
     written = 0
     if connection.vendor == "postgresql":
-        for label, seconds, n in database_floor():
-            lines.append((label, seconds, rows))
+        for label, seconds, server, n in database_floor():
+            lines.append((label, seconds, server, rows))
             written = n
-    for label, seconds, n in lines:
-        print(f"{label:66} {seconds:8.2f} {n / seconds:10,.0f} {seconds / n * 1e6:7.1f}")
+    for label, seconds, server, n in lines:
+        print(
+            f"{label:66} {seconds:8.2f} {n / seconds:10,.0f} {seconds / n * 1e6:7.1f} "
+            + (f"{server:12.2f}" if server else "")
+        )
     if written:
         print(f"(ii) wrote {written:,} rows in all ({written / rows:.1f} per resident)")
     print(f"the import, end to end (above): {total:.2f} s")
