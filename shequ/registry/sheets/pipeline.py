@@ -46,7 +46,7 @@ from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import FieldError, ServiceError
 from shequ.registry.models import ImportJob, ImportStatus
 from shequ.registry.sheets import staged
-from shequ.registry.sheets.checker import NEW, CheckedRow, Checker, ReadRow, RowReader
+from shequ.registry.sheets.checker import NEW, CheckedRow, Checker, Packed, RowReader
 from shequ.registry.sheets.reader import Cell, FileProblem, Sheet, open_sheet, sniff
 from shequ.registry.sheets.writer import Writer
 
@@ -382,7 +382,7 @@ def _start_worker(reader: RowReader, language: str) -> None:
     translation.activate(language)
 
 
-def _read_chunk(rows: list[tuple[int, list[Cell]]]) -> list[ReadRow]:
+def _read_chunk(rows: list[tuple[int, list[Cell]]]) -> list[Packed]:
     assert _reader is not None
     return _reader.read_all(rows)
 
@@ -414,7 +414,7 @@ def checked_chunks(
         initializer=_start_worker,
         initargs=(checker.reader, translation.get_language() or settings.LANGUAGE_CODE),
     ) as pool:
-        pending: deque[tuple[list[tuple[int, list[Cell]]], Future[list[ReadRow]]]] = deque()
+        pending: deque[tuple[list[tuple[int, list[Cell]]], Future[list[Packed]]]] = deque()
         try:
             for chunk in itertools.chain((first, second), source):
                 pending.append((chunk, pool.submit(_read_chunk, chunk)))
