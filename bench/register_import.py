@@ -404,6 +404,12 @@ def main() -> int:
         help="after the import, measure the floor: (ii) the DB write alone (PostgreSQL), "
         "(iii) the per-row minimum of checks and encryption with no framework",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes for the check (pipeline.WORKERS; 0: all in this process)",
+    )
     parser.add_argument("--min-cpu", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--bare-read", nargs=2, metavar=("READER", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, metavar=("ROWS", "FILE"), help=argparse.SUPPRESS)
@@ -460,6 +466,8 @@ def main() -> int:
         child = [sys.executable, __file__, "--generate", str(args.rows), str(sheet_path)]
         subprocess.run([*child, "--database", args.database], check=True)
         print(f"  {time.perf_counter() - start:.1f} s", flush=True)
+    if args.workers is not None:
+        pipeline.WORKERS = args.workers
     if args.stream:
         reader.STREAM_ABOVE = -1
     if args.no_size_limit:

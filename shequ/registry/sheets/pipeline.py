@@ -371,7 +371,9 @@ def _protect(rows: list[CheckedRow], checker: Checker) -> None:
 
 # --- the check in a worker process ---------------------------------------------------------------
 
-WORKERS = 1  # processes reading rows (RowReader) beside the importing process; 0: none
+# processes reading rows (RowReader) beside the importing process; 0: none. Off: on the
+# shared two-core machine it made the check slower (bench/README.md, decision 0032).
+WORKERS = 0
 WINDOW = 3  # chunks handed to the workers ahead of the one being finished
 _reader: RowReader | None = None  # a worker's
 

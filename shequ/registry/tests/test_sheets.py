@@ -870,6 +870,7 @@ def test_every_row_error_names_row_column_and_problem(
     """In one chunk the rows are read in this process; in chunks of 3 in a worker process
     (``pipeline.checked_chunks``): the same errors, in the same language, either way."""
     monkeypatch.setattr(pipeline, "CHUNK", chunk)
+    monkeypatch.setattr(pipeline, "WORKERS", 1)
     grid = tree.grid_a.code
     rows = [
         base_row(
