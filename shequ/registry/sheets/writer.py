@@ -144,9 +144,10 @@ class Writer:
         self.summary = Counts()
         self.touched_houses: set[int] = set()  # houses of the register that got people
         # houses new to the register, written in ``finish`` with the colour derived in
-        # memory (they have no units, no earlier residents): id -> (their fields, has care,
-        # the residencies of their people)
-        self.new_houses: dict[int, tuple[dict[str, Any], list[bool], set[str]]] = {}
+        # memory (they have no units, no earlier residents): id -> [building id, area path,
+        # entrance, floor, room, floor area, use, has care, the residencies of their people]
+        # (a list: a million-resident sheet has ~350,000 of them, held to the end)
+        self.new_houses: dict[int, list[Any]] = {}
         self.top_house_id = 0  # the highest house key taken (SQLite: take_ids)
         self.heads_later: dict[int, int] = {}  # household id -> resident id
 
@@ -176,12 +177,18 @@ class Writer:
                 ref_h.id = next(ids)
                 building = checker.buildings[row.house[0]]  # type: ignore[index]
                 assert building.id is not None
-                fields = {
-                    "building_id": building.id,
-                    "area_path": ref_h.area_path,
-                    **row.house_fields,
-                }
-                self.new_houses[ref_h.id] = (fields, [False], set())
+                f = row.house_fields
+                self.new_houses[ref_h.id] = [
+                    building.id,
+                    ref_h.area_path,
+                    f["entrance"],
+                    f["floor"],
+                    f["room"],
+                    f["floor_area"],
+                    f["use"],
+                    False,
+                    (),
+                ]
         resident_ids = take_ids(Resident, len(people))
         heads: dict[tuple[Any, ...], int] = {}
         for row, resident_id in zip(people, resident_ids, strict=True):
@@ -231,9 +238,10 @@ class Writer:
             if fresh is None:
                 self.touched_houses.add(house_id)
             else:
-                fresh[2].add(d.residency)
+                if d.residency not in fresh[8]:
+                    fresh[8] += (d.residency,)
                 if d.care_tags:
-                    fresh[1][0] = True
+                    fresh[7] = True
         inserted = register.insert()
         self.summary.buildings += inserted[Building]
         self.summary.households += inserted[Household]
@@ -250,9 +258,19 @@ class Writer:
                     [Household(pk=pk, head_id=head) for pk, head in part], ["head"]
                 )
         register = self.register
-        for pk, (fields, care, residencies) in self.new_houses.items():
-            colour = colour_from(fields["use"], care[0], [], residencies)
-            register.house(pk, colour=colour, **fields)
+        for pk, fresh in self.new_houses.items():
+            building_id, path, entrance, floor, room, floor_area, use, care, residencies = fresh
+            register.house(
+                pk,
+                building_id=building_id,
+                area_path=path,
+                entrance=entrance,
+                floor=floor,
+                room=room,
+                floor_area=floor_area,
+                use=use,
+                colour=colour_from(use, care, [], set(residencies)),
+            )
         self.new_houses = {}
         self.summary.houses += register.insert()[House]
         recolour(self.touched_houses, register.counts())
