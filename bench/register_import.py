@@ -35,6 +35,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,6 +47,26 @@ ETHNIC = ("汉族",) * 17 + ("彝族", "白族", "回族")
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (the import's worker process)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu() -> float:
+    """CPU seconds used so far by the PostgreSQL backend serving this process's connection
+    (the server runs on this machine: /proc/<pid>/stat); 0 on SQLite."""
+    from django.db import connection  # noqa: PLC0415
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine() -> str:
@@ -167,6 +188,159 @@ def bare_read(which: str, path: str) -> int:
     return 0
 
 
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def _minimum(pairs: list[tuple[str, str]], key: bytes, index_key: bytes) -> int:
+    """The minimum the issue asks of each row, with no framework: the GB 11643 check
+    character and birth date, the mobile number's form, AES-256-GCM of the ID number and the
+    phone (random nonce, base64 token) and an HMAC-SHA256 blind index of each. The rows that
+    passed."""
+    import base64  # noqa: PLC0415
+    import hashlib  # noqa: PLC0415
+    import hmac  # noqa: PLC0415
+    import re  # noqa: PLC0415
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
+
+    aes = AESGCM(key)
+    mac_id = hmac.new(index_key, b"id", hashlib.sha256)
+    mac_phone = hmac.new(index_key, b"phone", hashlib.sha256)
+    mobile = re.compile(r"1[3-9][0-9]{9}")
+    weights, check_chars, date, urandom = _ID_WEIGHTS, _ID_CHECK, dt.date, os.urandom
+    b64 = base64.urlsafe_b64encode
+    ok = 0
+    out = []
+    for number, phone in pairs:
+        if len(number) != 18 or not number[:17].isdigit():
+            continue
+        if (
+            check_chars[sum(int(c) * w for c, w in zip(number[:17], weights, strict=True)) % 11]
+            != number[17]
+        ):
+            continue
+        try:
+            date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        except ValueError:
+            continue
+        if not mobile.fullmatch(phone):
+            continue
+        m = mac_id.copy()
+        m.update(number.encode())
+        id_index = m.hexdigest()[:32]
+        m = mac_phone.copy()
+        m.update(phone.encode())
+        phone_index = m.hexdigest()[:32]
+        nonce = urandom(12)
+        id_token = b64(nonce) + b"." + b64(aes.encrypt(nonce, number.encode(), b"id"))
+        nonce = urandom(12)
+        phone_token = b64(nonce) + b"." + b64(aes.encrypt(nonce, phone.encode(), b"phone"))
+        out.append((id_index, id_token, phone_index, phone_token))
+        ok += 1
+    return ok
+
+
+def minimum_cpu(path: str) -> int:
+    """Floor (iii): read the ID numbers and phones with calamine (timed apart), then the
+    per-row minimum (``_minimum``) in this process, and again split over two worker
+    processes. Prints the read's seconds, the one-process seconds and CPU seconds, the
+    two-process seconds and the rows that passed."""
+    import multiprocessing  # noqa: PLC0415
+
+    from python_calamine import CalamineWorkbook  # noqa: PLC0415
+
+    start = time.perf_counter()
+    book = CalamineWorkbook.from_path(path)
+    rows = book.get_sheet_by_index(0).iter_rows()
+    header = next(rows)
+    id_col, phone_col = header.index("身份证号"), header.index("联系电话")  # no Django here
+    pairs = [(str(r[id_col]), str(r[phone_col])) for r in rows]
+    book.close()
+    read = time.perf_counter() - start
+    key, index_key = os.urandom(32), os.urandom(32)
+    start, cpu = time.perf_counter(), time.process_time()
+    ok = _minimum(pairs, key, index_key)
+    one, one_cpu = time.perf_counter() - start, time.process_time() - cpu
+    assert ok == len(pairs), (ok, len(pairs))
+    size = 5000
+    parts = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.apply(_minimum, ([], key, index_key))  # the workers are up before the clock
+        start = time.perf_counter()
+        two_ok = sum(pool.starmap(_minimum, [(p, key, index_key) for p in parts]))
+        two = time.perf_counter() - start
+    assert two_ok == ok
+    print(f"{read:.3f} {one:.3f} {one_cpu:.3f} {two:.3f} {ok}")
+    return 0
+
+
+REGISTER_TABLES = (
+    "Building",
+    "House",
+    "Household",
+    "HouseholdStay",
+    "Resident",
+    "Stay",
+    "ResidentCare",
+    "NameGram",
+)
+
+
+def database_floor() -> list[tuple[str, float, float, int]]:
+    """Floor (ii), PostgreSQL: the rows the import just wrote (every table of the register
+    it writes: buildings, houses with their final colour, households, household stays,
+    residents with their encrypted ID numbers and phones and blind indexes, stays, care tags,
+    name grams) copied out, the tables emptied (committed apart), then written again in one
+    transaction: once from the COPY text as PostgreSQL gave it (the database's own work:
+    parsing, heap, every index, the deferred foreign keys checked at COMMIT), and once from
+    Python tuples with psycopg's ``write_row`` (what any Python writer also pays to format
+    them). No validation, no encryption: those values are the import's."""
+    from django.apps import apps  # noqa: PLC0415
+    from django.db import connection, transaction  # noqa: PLC0415
+
+    models = [apps.get_model("registry", name) for name in REGISTER_TABLES]
+    quote = connection.ops.quote_name
+    dumps: list[tuple[str, str, list[bytes], list[tuple[Any, ...]]]] = []
+    with connection.cursor() as cursor:
+        raw: Any = cursor.cursor
+        for model in models:
+            table = model._meta.db_table
+            columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+            blocks: list[bytes] = []
+            with raw.copy(f"COPY {quote(table)} ({columns}) TO STDOUT") as copy:
+                blocks.extend(bytes(block) for block in copy)
+            raw.execute(f"SELECT {columns} FROM {quote(table)}")
+            dumps.append((table, columns, blocks, raw.fetchall()))
+    results: list[tuple[str, float, float, int]] = []
+    total_rows = sum(len(rows) for *_rest, rows in dumps)
+    for label, from_text in (
+        ("(ii) DB write alone: COPY of the same rows, as COPY text", True),
+        ("(ii') DB write alone: COPY of the same rows, from Python tuples", False),
+    ):
+        with connection.cursor() as cursor:
+            tables = ", ".join(quote(t) for t, *_rest in dumps)
+            cursor.execute(f"TRUNCATE {tables} CASCADE")
+        server = server_cpu()
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            raw = cursor.cursor
+            for table, columns, blocks, rows in dumps:
+                with raw.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+                    if from_text:
+                        for block in blocks:
+                            copy.write(block)
+                    else:
+                        for row in rows:
+                            copy.write_row(row)
+            copied = time.perf_counter() - start
+        committed = time.perf_counter() - start
+        server = server_cpu() - server
+        results.append((f"{label}: COPY", copied, 0.0, total_rows))
+        results.append((f"{label}: + COMMIT (deferred FKs)", committed, server, total_rows))
+    return results
+
+
 def reset_register() -> None:
     from django.db import connection  # noqa: PLC0415
 
@@ -224,11 +398,26 @@ def main() -> int:
     )
     parser.add_argument("--stream", action="store_true", help="always the streaming reader")
     parser.add_argument("--no-size-limit", action="store_true", help="no 50 MB upload limit")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="after the import, measure the floor: (ii) the DB write alone (PostgreSQL), "
+        "(iii) the per-row minimum of checks and encryption with no framework",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes for the check (pipeline.WORKERS; 0: all in this process)",
+    )
+    parser.add_argument("--min-cpu", metavar="FILE", help=argparse.SUPPRESS)
     parser.add_argument("--bare-read", nargs=2, metavar=("READER", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, metavar=("ROWS", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_read:
         return bare_read(*args.bare_read)
+    if args.min_cpu:
+        return minimum_cpu(args.min_cpu)
     bench_dir = ROOT / "var" / "bench"
     bench_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -277,6 +466,8 @@ def main() -> int:
         child = [sys.executable, __file__, "--generate", str(args.rows), str(sheet_path)]
         subprocess.run([*child, "--database", args.database], check=True)
         print(f"  {time.perf_counter() - start:.1f} s", flush=True)
+    if args.workers is not None:
+        pipeline.WORKERS = args.workers
     if args.stream:
         reader.STREAM_ABOVE = -1
     if args.no_size_limit:
@@ -311,17 +502,24 @@ def main() -> int:
     results.append(("(b) upload: sniff, sha256, store", uploaded, cpu_b, peak_mb()))
     if profiler:
         profiler.enable()
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, worker, server = (
+        time.perf_counter(),
+        time.process_time(),
+        children_cpu(),
+        server_cpu(),
+    )
     pipeline.run_validation(job.pk)
     checked, cpu_c = time.perf_counter() - start, time.process_time() - cpu
+    worker_c, server_c = children_cpu() - worker, server_cpu() - server
     job.refresh_from_db()
     assert job.status == ImportStatus.VALIDATED, (job.status, job.errors[:5])
     assert job.error_count == 0, job.errors[:5]
     results.append(("(c) check every row, encrypt, stage (the preview)", checked, cpu_c, peak_mb()))
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
     pipeline.import_commit(actor=staff, job=job, valid_only=False)
     pipeline.run_commit(job.pk, staff.pk)
     committed, cpu_d = time.perf_counter() - start, time.process_time() - cpu
+    server_d = server_cpu() - server
     if profiler:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -349,6 +547,14 @@ def main() -> int:
     print(f"{'phase':58} {'seconds':>8} {'rows/s':>9} {'CPU s':>7} {'peak RSS MB':>12}")
     for label, seconds, cpu_s, rss in results:
         print(f"{label:58} {seconds:8.2f} {args.rows / seconds:9,.0f} {cpu_s:7.2f} {rss:12,.0f}")
+    work = cpu_b + cpu_c + cpu_d + worker_c + server_c + server_d
+    print(
+        f"CPU s beside this process: (c) worker process {worker_c:.2f}, database backend "
+        f"{server_c:.2f}; (d) database backend {server_d:.2f}\n"
+        f"CPU s of the whole import (this process + worker + backend): {work:.2f} "
+        f"= {args.rows / work:,.0f} rows per CPU second; on 2 idle cores at best "
+        f"{args.rows / work * 2:,.0f} rows/s"
+    )
     if read:
         print(
             f"end to end / bare read: {total / read:.1f}×   commit alone / bare read: "
@@ -362,7 +568,52 @@ def main() -> int:
     with contextlib.suppress(OSError):
         nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout
         print(nproc.strip(), "cores (nproc)")
+    if args.floor:
+        floor(args.rows, sheet_path, read, total)
     return 0
+
+
+def floor(rows: int, sheet_path: Path, read: float, total: float) -> None:
+    """The floor measurements (``--floor``), after the import, printed apart."""
+    from django.db import connection  # noqa: PLC0415
+
+    print(f"\nfloor · load average {os.getloadavg()[0]:.1f} before")
+    child = [sys.executable, __file__, "--min-cpu", str(sheet_path)]
+    out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
+    pairs_read, one, one_cpu, two, ok = out.split()
+    assert int(ok) == rows, ok
+    print(f"{'measure':66} {'seconds':>8} {'rows/s':>10} {'µs/row':>7} {'server CPU s':>12}")
+    lines: list[tuple[str, float, float, int]] = [
+        ("(i) bare read, python-calamine (above)", read, 0.0, rows),
+        (
+            "(iii) calamine read of ID number + phone columns (child process)",
+            float(pairs_read),
+            0.0,
+            rows,
+        ),
+        (
+            "(iii) minimum per row: GB 11643, phone, 2× AES-GCM, 2× HMAC, 1 proc",
+            float(one),
+            0.0,
+            rows,
+        ),
+        ("(iii)   the same, CPU seconds of that process", float(one_cpu), 0.0, rows),
+        ("(iii) the same over 2 worker processes (chunks of 5,000)", float(two), 0.0, rows),
+    ]
+    written = 0
+    if connection.vendor == "postgresql":
+        for label, seconds, server, n in database_floor():
+            lines.append((label, seconds, server, rows))
+            written = n
+    for label, seconds, server, n in lines:
+        print(
+            f"{label:66} {seconds:8.2f} {n / seconds:10,.0f} {seconds / n * 1e6:7.1f} "
+            + (f"{server:12.2f}" if server else "")
+        )
+    if written:
+        print(f"(ii) wrote {written:,} rows in all ({written / rows:.1f} per resident)")
+    print(f"the import, end to end (above): {total:.2f} s")
+    print(f"floor · load average {os.getloadavg()[0]:.1f} after")
 
 
 if __name__ == "__main__":

@@ -106,8 +106,10 @@ class Table:
         return count
 
 
-def take_ids(model: type[models.Model], n: int) -> list[int]:
-    """``n`` primary keys for rows about to be inserted in this transaction."""
+def take_ids(model: type[models.Model], n: int, *, above: int = 0) -> list[int]:
+    """``n`` primary keys for rows about to be inserted in this transaction. ``above``: the
+    highest key taken before in this transaction for rows not inserted yet (on SQLite the
+    keys come from what the table holds, which does not know of those)."""
     if n == 0:
         return []
     table = cast(Any, model._meta).db_table
@@ -125,7 +127,7 @@ def take_ids(model: type[models.Model], n: int) -> list[int]:
             top = cursor.fetchone()[0]
             cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
             seq = cursor.fetchone()
-            start = max(top, seq[0] if seq else 0) + 1
+            start = max(top, seq[0] if seq else 0, above) + 1
             return list(range(start, start + n))
     msg = f"taking primary keys is not implemented for {connection.vendor}"
     raise NotImplementedError(msg)

@@ -54,7 +54,7 @@ from shequ.registry.sheets.columns import (
     TRUE_WORDS,
     normalise_header,
 )
-from shequ.registry.sheets.protect import Protector, id_numbers
+from shequ.registry.sheets.protect import Protector, id_numbers, phones
 from shequ.registry.sheets.reader import Cell, Sheet
 
 GENDERS = frozenset(Gender.values)
@@ -226,6 +226,173 @@ def _registered(indexes: list[str]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
+@dataclass(slots=True)
+class PersonRead:
+    """A row's person as far as its own cells tell: ``check_person``'s outcome and, when it
+    found no error, the ID number's blind index and the ID number and phone encrypted (used
+    only if the rest of the checks find no error either)."""
+
+    check: PersonCheck
+    id_index: str = ""
+    id_protected: Protected | None = None
+    phone_protected: Protected | None = None
+
+
+# (row number, values read, the cells' errors, whether the row names a person, the person
+# as checked, or None when it does not or a cell of theirs could not be read)
+ReadRow = tuple[int, dict[str, Any], list[FieldError], bool, PersonRead | None]
+# the same in plain tuples, cheaper to send between processes (``pack``, ``unpack``)
+Packed = tuple[int, tuple[Any, ...], list[FieldError], bool, tuple[Any, ...] | None]
+_NOT_PERSON = tuple(k for k in BY_KEY if k not in _PERSON)
+
+
+class RowReader:
+    """What a row's own cells give, without the rest of the file or the register: the
+    cells read into values (with their errors), and the person checked, indexed and
+    encrypted. The part of the check that costs most per row and shares nothing between
+    rows, so the import can run it in a worker process (``pipeline``) while the importing
+    process reads the sheet and keeps what the rows share."""
+
+    def __init__(
+        self, columns: dict[str, int], today: dt.date, ids: Protector, phones: Protector
+    ) -> None:
+        self.today = today
+        self.ids = ids
+        self.phones = phones
+        self._readers = [(key, index, _reader(key), _fast(key)) for key, index in columns.items()]
+
+    def read_all(self, rows: list[tuple[int, list[Cell]]]) -> list[Packed]:
+        """``read`` of every row, packed to be sent to another process."""
+        return [pack(self.read(number, row_cells)) for number, row_cells in rows]
+
+    def read(self, number: int, row_cells: list[Cell]) -> ReadRow:
+        errors: list[FieldError] = []
+        values: dict[str, Any] = {}
+        width = len(row_cells)
+        for key, index, read, fast in self._readers:
+            cell = row_cells[index] if index < width else ""
+            # the usual cells, without a call: what ``read`` would give them
+            if cell.__class__ is str:
+                if fast is _TEXT:
+                    values[key] = " ".join(cell.split())
+                    continue
+                if fast.__class__ is dict and cell in fast:  # a choice or 是/否 as written
+                    values[key] = fast[cell]
+                    continue
+            elif cell.__class__ is float and fast is _WHOLE and cell.is_integer():
+                values[key] = int(cell)
+                continue
+            if cell == "" and key != "care_tags":
+                values[key] = None if read is not cells.text else ""
+                continue
+            try:
+                values[key] = read(cell)
+            except cells.CellError as error:
+                errors.append(FieldError(key, str(error)))
+                values[key] = None
+        tags = values.get("care_tags")
+        if tags:
+            found, unknown = tags
+            values["care_tags"] = found
+            if unknown:
+                errors.append(
+                    FieldError(
+                        "care_tags",
+                        _("unknown care tag: %(tags)s") % {"tags": "、".join(unknown)},
+                    )
+                )
+        for key in PERSON_KEYS:
+            if values.get(key) not in _EMPTY:
+                return number, values, errors, True, self._person(values, errors)
+        return number, values, errors, False, None  # a row for a house or a household only
+
+    def _person(self, values: dict[str, Any], errors: list[FieldError]) -> PersonRead | None:
+        if errors and any(e.field in _PERSON for e in errors):
+            return None  # a cell could not be read
+        checked = check_person(person_data(values), today=self.today)
+        found = PersonRead(checked)
+        if not checked.errors:
+            person = checked.data
+            if person.id_number:
+                found.id_index = self.ids.index(person.id_number)
+                found.id_protected = self.ids.protect(person.id_number, found.id_index)
+            found.phone_protected = self.phones.protect(person.phone)
+        return found
+
+
+def _plain(value: Protected | None) -> tuple[str, str, str] | None:
+    return None if value is None else (value.enc, value.bidx, value.mask)
+
+
+def pack(read: ReadRow) -> Packed:
+    """``read`` in plain tuples (pickled ~3× faster than the dataclasses): the values the
+    rest of the check reads (not the person's: their check comes along)."""
+    number, values, errors, has_person, person = read
+    kept = tuple(values.get(k) for k in _NOT_PERSON)
+    if person is None:
+        return number, kept, errors, has_person, None
+    check, d = person.check, person.check.data
+    data = (
+        d.name,
+        d.id_number,
+        d.phone,
+        d.gender,
+        d.birth_date,
+        d.ethnicity,
+        d.residency,
+        d.relation,
+        d.workplace,
+        d.is_party_member,
+        d.care_tags,
+    )
+    found = (
+        data,
+        check.errors,
+        check.warnings,
+        person.id_index,
+        _plain(person.id_protected),
+        _plain(person.phone_protected),
+    )
+    return number, kept, errors, has_person, found
+
+
+def unpack(packed: Packed) -> ReadRow:
+    number, kept, errors, has_person, found = packed
+    values = dict(zip(_NOT_PERSON, kept, strict=True))
+    if found is None:
+        return number, values, errors, has_person, None
+    data, person_errors, warnings, id_index, id_protected, phone_protected = found
+    check = PersonCheck(ResidentData(*data), person_errors, warnings)
+    return (
+        number,
+        values,
+        errors,
+        has_person,
+        PersonRead(
+            check,
+            id_index,
+            None if id_protected is None else Protected(*id_protected),
+            None if phone_protected is None else Protected(*phone_protected),
+        ),
+    )
+
+
+def person_data(values: dict[str, Any]) -> ResidentData:
+    return ResidentData(
+        name=values.get("name") or "",
+        id_number=values.get("id_number") or "",
+        phone=values.get("phone") or "",
+        gender=values.get("gender") or "",
+        birth_date=values.get("birth_date"),
+        ethnicity=values.get("ethnicity") or "",
+        residency=values.get("residency") or REGISTERED,
+        relation=values.get("relation") or OTHER,
+        workplace=values.get("workplace") or "",
+        is_party_member=bool(values.get("is_party_member")),
+        care_tags=values.get("care_tags") or (),
+    )
+
+
 # --- what is known about the register of the area --------------------------------------------------
 
 
@@ -312,7 +479,8 @@ class Checker:
         self.seen_names: dict[tuple[HouseholdKey, str], int] = {}  # rows without an ID number
         self.members: dict[int, set[str]] = {}  # household id -> current members' names
         self._index: dict[str, int] = {}
-        self._readers: list[tuple[str, int, Callable[[Cell], Any], Any]] = []
+        self.phones: Protector = phones()
+        self.reader = RowReader({}, today, self.ids, self.phones)
         self._formulas: dict[int, set[int]] = {}
         if sheet is not None:
             self.use(sheet)
@@ -320,9 +488,7 @@ class Checker:
     def use(self, sheet: Sheet) -> None:
         """Check the rows of ``sheet`` (its columns, its formulas)."""
         self._index = dict(sheet.columns)
-        self._readers = [
-            (key, index, _reader(key), _fast(key)) for key, index in self._index.items()
-        ]
+        self.reader = RowReader(self._index, self.today, self.ids, self.phones)
         self._formulas = sheet.formulas
 
     # -- the register of the area, read once ------------------------------------------------------
@@ -426,45 +592,28 @@ class Checker:
         return rows
 
     def _row(self, number: int, row_cells: list[Cell]) -> CheckedRow:
-        row = CheckedRow(number)
-        values: dict[str, Any] = {}
-        width = len(row_cells)
-        for key, index, read, fast in self._readers:
-            cell = row_cells[index] if index < width else ""
-            # the usual cells, without a call: what ``read`` would give them
-            if cell.__class__ is str:
-                if fast is _TEXT:
-                    values[key] = " ".join(cell.split())
-                    continue
-                if fast.__class__ is dict and cell in fast:  # a choice or 是/否 as written
-                    values[key] = fast[cell]
-                    continue
-            elif cell.__class__ is float and fast is _WHOLE and cell.is_integer():
-                values[key] = int(cell)
-                continue
-            if cell == "" and key != "care_tags":
-                values[key] = None if read is not cells.text else ""
-                continue
-            try:
-                values[key] = read(cell)
-            except cells.CellError as error:
-                row.errors.append(FieldError(key, str(error)))
-                values[key] = None
-        tags = values.get("care_tags")
-        if tags:
-            found, unknown = tags
-            values["care_tags"] = found
-            if unknown:
-                row.errors.append(
-                    FieldError(
-                        "care_tags",
-                        _("unknown care tag: %(tags)s") % {"tags": "、".join(unknown)},
-                    )
-                )
+        return self._finish(self.reader.read(number, row_cells), row_cells)
+
+    def check_read(
+        self, rows: list[tuple[int, list[Cell]]], read: list[Packed]
+    ) -> list[CheckedRow]:
+        """``check`` of rows whose own cells were read before (``RowReader.read``, in a
+        worker process): the rules that need the rest of the file and the register."""
+        checked = [
+            self._finish(unpack(done), cells_)
+            for (_number, cells_), done in zip(rows, read, strict=True)
+        ]
+        self._against_register(checked)
+        return checked
+
+    def _finish(self, read: ReadRow, row_cells: list[Cell]) -> CheckedRow:
+        number, values, errors, has_person, person = read
+        row = CheckedRow(number, errors)
         self._formula_cells(row, row_cells, number)
         self._building(row, values)
         self._house(row, values)
-        self._person(row, values)
+        if has_person:
+            self._person(row, values, person)
         return row
 
     def _formula_cells(self, row: CheckedRow, row_cells: list[Cell], number: int) -> None:
@@ -652,30 +801,16 @@ class Checker:
             house = self.houses[row.house]
             self.households[key] = HouseholdRef(None, house.area_path, None, row.number)
 
-    def _person(self, row: CheckedRow, values: dict[str, Any]) -> None:
-        for key in PERSON_KEYS:
-            if values.get(key) not in _EMPTY:
-                break
-        else:
-            return  # a row for a house or a household only
+    def _person(self, row: CheckedRow, values: dict[str, Any], read: PersonRead | None) -> None:
+        """A row that names a person (a row for a house or a household only does not)."""
         if row.errors and any(e.field in _PERSON for e in row.errors):
             return  # a cell could not be read: checked again once it is corrected
         if not values.get("household_number"):
             row.errors.append(FieldError("household_number", _("is needed on a row with a person")))
-        data = ResidentData(
-            name=values.get("name") or "",
-            id_number=values.get("id_number") or "",
-            phone=values.get("phone") or "",
-            gender=values.get("gender") or "",
-            birth_date=values.get("birth_date"),
-            ethnicity=values.get("ethnicity") or "",
-            residency=values.get("residency") or REGISTERED,
-            relation=values.get("relation") or OTHER,
-            workplace=values.get("workplace") or "",
-            is_party_member=bool(values.get("is_party_member")),
-            care_tags=values.get("care_tags") or (),
-        )
-        checked = check_person(data, today=self.today)
+        # the reader checked the person unless a cell of theirs could not be read, which
+        # the test above has seen too
+        assert read is not None
+        checked = read.check
         row.errors += checked.errors
         row.warnings += checked.warnings
         if checked.errors:
@@ -683,6 +818,7 @@ class Checker:
         person = checked.data
         row.person = person
         row.status = NEW
+        row.id_protected, row.phone_protected = read.id_protected, read.phone_protected
         if person.id_number:
             first = self.seen_ids.setdefault(person.id_number, row.number)
             if first != row.number:
@@ -690,7 +826,7 @@ class Checker:
                     FieldError("id_number", _("the same ID number as row %(row)d") % {"row": first})
                 )
                 return
-            row.id_index = self.ids.index(person.id_number)
+            row.id_index = read.id_index
         elif row.household is not None:
             first = self.seen_names.setdefault((row.household, person.name), row.number)
             if first != row.number:

@@ -22,8 +22,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import logging
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shequ.accounts.access import ensure_allowed
@@ -42,8 +46,7 @@ from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import FieldError, ServiceError
 from shequ.registry.models import ImportJob, ImportStatus
 from shequ.registry.sheets import staged
-from shequ.registry.sheets.checker import NEW, CheckedRow, Checker
-from shequ.registry.sheets.protect import Protector, phones
+from shequ.registry.sheets.checker import NEW, CheckedRow, Checker, Packed, RowReader
 from shequ.registry.sheets.reader import Cell, FileProblem, Sheet, open_sheet, sniff
 from shequ.registry.sheets.writer import Writer
 
@@ -317,12 +320,10 @@ def run_validation(job_id: int) -> None:
         today = timezone.localdate()
         checker = Checker(area=job.area, actor=job.created_by, today=today, sheet=sheet)
         stager = staged.Stager(job.pk, fingerprint=checker.fingerprint, labels=sheet.labels)
-        tel = phones()
         tally = Tally()
-        for chunk in chunks(sheet, tally):
-            checked = checker.check(chunk)
+        for checked in checked_chunks(checker, chunks(sheet, tally)):
             tally.add(checked, sheet.label, checker)
-            _protect(checked, checker, tel)
+            _protect(checked, checker)
             stager.add(checked)
             progress.update(tally.rows)
         warnings = [
@@ -355,14 +356,79 @@ def run_validation(job_id: int) -> None:
         progress.close()
 
 
-def _protect(rows: list[CheckedRow], checker: Checker, tel: Protector) -> None:
-    """Encrypt the ID numbers and phones of the valid rows, for the staged file (which then
-    holds neither in clear)."""
+def _protect(rows: list[CheckedRow], checker: Checker) -> None:
+    """The ID numbers and phones of the valid rows encrypted, for the staged file (which
+    then holds neither in clear): ``RowReader`` has done it for every person it found
+    without an error; this is a safety net."""
     for row in rows:
         person = row.person
         if person is not None and not row.errors:
-            row.id_protected = checker.ids.protect(person.id_number, row.id_index)
-            row.phone_protected = tel.protect(person.phone)
+            if row.id_protected is None:
+                row.id_protected = checker.ids.protect(person.id_number, row.id_index)
+            if row.phone_protected is None:
+                row.phone_protected = checker.phones.protect(person.phone)
+
+
+# --- the check in a worker process ---------------------------------------------------------------
+
+# processes reading rows (RowReader) beside the importing process; 0: none. Off: on the
+# shared two-core machine it made the check slower (bench/README.md, decision 0032).
+WORKERS = 0
+WINDOW = 3  # chunks handed to the workers ahead of the one being finished
+_reader: RowReader | None = None  # a worker's
+
+
+def _start_worker(reader: RowReader, language: str) -> None:
+    global _reader  # noqa: PLW0603 - one per worker process
+    _reader = reader
+    translation.activate(language)
+
+
+def _read_chunk(rows: list[tuple[int, list[Cell]]]) -> list[Packed]:
+    assert _reader is not None
+    return _reader.read_all(rows)
+
+
+def checked_chunks(
+    checker: Checker, source: Iterator[list[tuple[int, list[Cell]]]]
+) -> Iterator[list[CheckedRow]]:
+    """``checker.check`` of each chunk, in order. When there is more than one chunk, the
+    rows' own cells are read, their people checked and encrypted (``RowReader``: most of
+    the cost, nothing shared between rows) in a worker process, a few chunks ahead, while
+    this process reads the sheet and does what needs the rest of the file and the register
+    (buildings, houses, households, duplicates, the register's people): two cores work.
+    The worker is forked (it inherits the reader and the keys; it touches no database) and
+    ends with the check; if it dies, the check fails like any other error."""
+    first = next(source, None)
+    if first is None:
+        return
+    second = next(source, None)
+    if second is None or WORKERS < 1:
+        yield checker.check(first)
+        for chunk in (second,) if second is not None else ():
+            yield checker.check(chunk)
+        yield from (checker.check(chunk) for chunk in source)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        WORKERS,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(checker.reader, translation.get_language() or settings.LANGUAGE_CODE),
+    ) as pool:
+        pending: deque[tuple[list[tuple[int, list[Cell]]], Future[list[Packed]]]] = deque()
+        try:
+            for chunk in itertools.chain((first, second), source):
+                pending.append((chunk, pool.submit(_read_chunk, chunk)))
+                if len(pending) > WINDOW:
+                    rows, read = pending.popleft()
+                    yield checker.check_read(rows, read.result())
+            while pending:
+                rows, read = pending.popleft()
+                yield checker.check_read(rows, read.result())
+        finally:
+            for _rows, read in pending:
+                read.cancel()
 
 
 def _already_imported(job: ImportJob) -> list[dict[str, Any]]:

@@ -7,10 +7,11 @@ that search uses), so they go in as plain tuples (``shequ.core.bulk``: COPY on P
 rather than model instances. Primary keys are taken beforehand (``shequ.core.bulk.take_ids``)
 so that the stays and grams can point at residents in the same pass, and a household's head
 can be set as it is inserted (the foreign keys are deferred to the commit); a head that comes
-in a later chunk is set in ``finish``. New houses are written with the colour
-``house_create`` gives them; ``finish`` derives the colour of every touched house again —
-in memory for the houses the import created (it wrote everything that lives in them), from
-the database for the others (``recolour``) — and applies the rollup counts once."""
+in a later chunk is set in ``finish``. The houses new to the register are written last, in
+``finish``, with their final colour, derived in memory (the import wrote everything that
+lives in them; their households point at them meanwhile, the foreign keys being checked
+at the commit); the houses of the register that got people are coloured again from the
+database (``recolour``); the rollup counts are applied once."""
 
 from __future__ import annotations
 
@@ -128,15 +129,6 @@ def recolour(house_ids: Iterable[int], counts: dict[str, Counter[stats.Key]]) ->
     return changed_total
 
 
-def empty_colour(use: str) -> str:
-    """The colour ``house_create`` gives a house nobody lives in yet."""
-    colours = {
-        HouseUse.BUSINESS.value: Colour.BUSINESS.value,
-        HouseUse.OFFICE.value: Colour.OFFICE.value,
-    }
-    return colours.get(use, Colour.VACANT.value)
-
-
 # --- the writer -----------------------------------------------------------------------------------
 
 
@@ -151,9 +143,12 @@ class Writer:
         self.register = RegisterRows(timezone.now())
         self.summary = Counts()
         self.touched_houses: set[int] = set()  # houses of the register that got people
-        # houses new to the register: id -> (use, area path, has care, residencies), their
-        # colour derived in memory at the end (they have no units, no earlier residents)
-        self.new_houses: dict[int, tuple[str, str, list[bool], set[str]]] = {}
+        # houses new to the register, written in ``finish`` with the colour derived in
+        # memory (they have no units, no earlier residents): id -> [building id, area path,
+        # entrance, floor, room, floor area, use, has care, the residencies of their people]
+        # (a list: a million-resident sheet has ~350,000 of them, held to the end)
+        self.new_houses: dict[int, list[Any]] = {}
+        self.top_house_id = 0  # the highest house key taken (SQLite: take_ids)
         self.heads_later: dict[int, int] = {}  # household id -> resident id
 
     def write(self, rows: list[CheckedRow]) -> None:
@@ -173,26 +168,27 @@ class Writer:
                 ref.id = next(ids)
                 register.building(ref.id, **row.building_fields)
         pending_h = [r for r in rows if r.house and checker.houses[r.house].id is None]
-        ids = iter(take_ids(House, len({r.house for r in pending_h})))
+        house_ids = take_ids(House, len({r.house for r in pending_h}), above=self.top_house_id)
+        self.top_house_id = max(house_ids, default=self.top_house_id)
+        ids = iter(house_ids)
         for row in pending_h:
             ref_h = checker.houses[row.house]  # type: ignore[index]
             if ref_h.id is None:
                 ref_h.id = next(ids)
                 building = checker.buildings[row.house[0]]  # type: ignore[index]
                 assert building.id is not None
-                register.house(
-                    ref_h.id,
-                    building_id=building.id,
-                    area_path=ref_h.area_path,
-                    colour=empty_colour(row.house_fields["use"]),
-                    **row.house_fields,
-                )
-                self.new_houses[ref_h.id] = (
-                    row.house_fields["use"],
+                f = row.house_fields
+                self.new_houses[ref_h.id] = [
+                    building.id,
                     ref_h.area_path,
-                    [False],
-                    set(),
-                )
+                    f["entrance"],
+                    f["floor"],
+                    f["room"],
+                    f["floor_area"],
+                    f["use"],
+                    False,
+                    (),
+                ]
         resident_ids = take_ids(Resident, len(people))
         heads: dict[tuple[Any, ...], int] = {}
         for row, resident_id in zip(people, resident_ids, strict=True):
@@ -242,12 +238,12 @@ class Writer:
             if fresh is None:
                 self.touched_houses.add(house_id)
             else:
-                fresh[3].add(d.residency)
+                if d.residency not in fresh[8]:
+                    fresh[8] += (d.residency,)
                 if d.care_tags:
-                    fresh[2][0] = True
+                    fresh[7] = True
         inserted = register.insert()
         self.summary.buildings += inserted[Building]
-        self.summary.houses += inserted[House]
         self.summary.households += inserted[Household]
         self.summary.residents += inserted[Resident]
 
@@ -261,17 +257,21 @@ class Writer:
                 Household.objects.bulk_update(
                     [Household(pk=pk, head_id=head) for pk, head in part], ["head"]
                 )
-        counts = self.register.counts()
-        changes: dict[str, list[int]] = {}
-        for pk, (use, path, care, residencies) in self.new_houses.items():
-            old, new = empty_colour(use), colour_from(use, care[0], [], residencies)
-            if new != old:
-                changes.setdefault(new, []).append(pk)
-                counter = counts.setdefault(path, Counter())
-                counter[("colour", old)] -= 1
-                counter[("colour", new)] += 1
-        for colour, pks in changes.items():
-            for start in range(0, len(pks), 900):
-                House.objects.filter(pk__in=pks[start : start + 900]).update(colour=colour)
-        recolour(self.touched_houses, counts)
+        register = self.register
+        for pk, fresh in self.new_houses.items():
+            building_id, path, entrance, floor, room, floor_area, use, care, residencies = fresh
+            register.house(
+                pk,
+                building_id=building_id,
+                area_path=path,
+                entrance=entrance,
+                floor=floor,
+                room=room,
+                floor_area=floor_area,
+                use=use,
+                colour=colour_from(use, care, [], set(residencies)),
+            )
+        self.new_houses = {}
+        self.summary.houses += register.insert()[House]
+        recolour(self.touched_houses, register.counts())
         self.register.apply_counts()

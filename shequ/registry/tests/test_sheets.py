@@ -863,7 +863,14 @@ def test_formulas_give_their_value_or_an_error(tree: Any, staff: Any) -> None:
 
 
 @pytest.mark.usefixtures("both_readers")
-def test_every_row_error_names_row_column_and_problem(tree: Any, staff: Any, register: Any) -> None:
+@pytest.mark.parametrize("chunk", [pipeline.CHUNK, 3], ids=["one-chunk", "worker-process"])
+def test_every_row_error_names_row_column_and_problem(
+    tree: Any, staff: Any, register: Any, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In one chunk the rows are read in this process; in chunks of 3 in a worker process
+    (``pipeline.checked_chunks``): the same errors, in the same language, either way."""
+    monkeypatch.setattr(pipeline, "CHUNK", chunk)
+    monkeypatch.setattr(pipeline, "WORKERS", 1)
     grid = tree.grid_a.code
     rows = [
         base_row(
