@@ -66,11 +66,11 @@ class AreaPathField(models.CharField[str, str]):
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> Any:
-        # db_index defaults to True here, not to Field's False: say False when it is, or the
-        # migrations rebuild the field with an index the model does not want.
+        # db_index defaults to True here, not to Field's False, which Field leaves out: say
+        # False when it is, or the migrations rebuild the field with an index the model does
+        # not want.
         name, path, args, kwargs = super().deconstruct()
-        if not self.db_index:
-            kwargs["db_index"] = False
+        kwargs.setdefault("db_index", False)
         return name, path, args, kwargs
 
     def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:
