@@ -1,7 +1,7 @@
 """The measures' rollup tables (考核指标, design guide §12, DHIS2's analytics tables): counts
 kept current by ``shequ.cases.measures`` inside each transition's transaction and rebuilt
 from the raw tables by ``manage.py rebuild_case_measures``. docs/measures.md defines every
-count and rate; decisions 0020 and 0032 explain the tables."""
+count and rate; decisions 0020 and 0033 explain the tables."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ STOCK_DAY = dt.date(1, 1, 1)
 class CaseMeasureOpen(models.Model):
     """What is open now, per area at every level above and including the case's, lead
     department, and one dimension (as CaseMeasureMonth), so that the page needs neither a
-    running sum over every month nor a scan of the daily table (decision 0032):
+    running sum over every month nor a scan of the daily table (decision 0033):
 
     - the stock row (``day`` = STOCK_DAY): ``received`` and ``finished`` over all days, so the
       cases open now are their difference, and those open at the end of a past period that

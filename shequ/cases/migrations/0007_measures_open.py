@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """What is open now, from the daily and monthly tables as they stand (decision 0032)."""
+    """What is open now, from the daily and monthly tables as they stand (decision 0033)."""
     from shequ.cases.measures import build_open
 
     build_open(schema_editor.connection.vendor)

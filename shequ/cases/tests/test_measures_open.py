@@ -1,4 +1,4 @@
-"""The "open now" table (CaseMeasureOpen, decision 0032): the events keep it as a rebuild
+"""The "open now" table (CaseMeasureOpen, decision 0033): the events keep it as a rebuild
 makes it, through suspensions, merges and reopenings; the page read from it gives what the
 definitions give when read from the daily table; and the page's usual periods read neither
 the daily table nor the cases."""
