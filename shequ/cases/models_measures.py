@@ -118,8 +118,9 @@ class CaseMeasureMonth(_Counts):
 # The counts of CaseMeasureOpen.
 OPEN_COUNTS: tuple[str, ...] = ("received", "finished", "due_open")
 
-# The day of the stock rows of CaseMeasureOpen: a date no deadline can have.
-STOCK_DAY = dt.date(1, 1, 1)
+# The day of the stock rows of CaseMeasureOpen: after every deadline, so that the stock
+# and the deadlines from today on are one range of the table's key.
+STOCK_DAY = dt.date.max
 
 
 class CaseMeasureOpen(models.Model):

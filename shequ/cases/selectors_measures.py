@@ -329,9 +329,10 @@ class _Reader:
             return int(key) if key not in (None, "") else 0
         return key
 
-    def _rolled(self, qs: Any, names: tuple[str, ...]) -> Found:
-        """Sums of a table kept at every area level and split by dimension (the monthly and
-        the "open now" tables), ``qs`` already narrowed to the rows of the period."""
+    def _rolled(self, qs: Any, names: tuple[str, ...], sums: dict[str, Any] | None = None) -> Found:
+        """Sums (``sums``, or of each of ``names``) of a table kept at every area level and
+        split by dimension (the monthly and the "open now" tables), ``qs`` already narrowed to
+        the rows of the period."""
         if self.departments is not None:
             qs = qs.filter(department_id__in=self.departments)
         if self.group == Group.AREA:
@@ -344,7 +345,7 @@ class _Reader:
             qs = qs.filter(dim=self.group, area_path=self.area.area_path)
             column = "value"
         found: Found = {}
-        for row in qs.values(column).annotate(**_sums(names)).order_by():
+        for row in qs.values(column).annotate(**(sums or _sums(names))).order_by():
             target = found.setdefault(self._key(row[column]), Counter())
             target.update({n: row[n] or 0 for n in names})
         if self.group == Group.AREA:
@@ -363,11 +364,17 @@ class _Reader:
     def open_now(self, ahead: tuple[dt.date, dt.date] | None) -> Found:
         """One read of CaseMeasureOpen: received and finished over all days (the stock rows,
         whose due_open is 0) and the due_open of the open cases whose deadline lies in
-        ``ahead`` (rows whose received and finished are 0)."""
-        days = Q(day=STOCK_DAY)
-        if ahead is not None:
-            days |= Q(day__gte=ahead[0], day__lte=ahead[1])
-        return self._rolled(CaseMeasureOpen.objects.filter(days), OPEN_COUNTS)
+        ``ahead`` (rows whose received and finished are 0). The stock rows are dated after
+        every deadline: with the deadlines from ``ahead``'s first day on they are one range."""
+        if ahead is None:
+            return self._rolled(CaseMeasureOpen.objects.filter(day=STOCK_DAY), OPEN_COUNTS)
+        qs = CaseMeasureOpen.objects.filter(day__gte=ahead[0])
+        sums = {
+            "received": Sum("received"),
+            "finished": Sum("finished"),
+            "due_open": Sum("due_open", filter=Q(day__lte=ahead[1])),
+        }
+        return self._rolled(qs, OPEN_COUNTS, sums)
 
     def _days(self, ranges: list[tuple[dt.date, dt.date]], names: tuple[str, ...]) -> Found:
         span = Q(pk__in=[])
