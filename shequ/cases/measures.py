@@ -230,39 +230,60 @@ _MONTH_KEY = ("month", "area_path", "department_id", "dim", "value")
 _OPEN_KEY = ("area_path", "dim", "day", "department_id", "value")
 
 
-def _upsert(
+def _upserts(
     table: str,
     key: tuple[str, ...],
     rows: dict[tuple[Any, ...], Counter[str]],
     names: tuple[str, ...] = COUNTS,
-) -> None:
+) -> list[tuple[str, list[Any]]]:
+    """The statements (500 rows each) that add ``rows`` to ``table``."""
     # in the key's order, so that two events touching the same rows lock them in one order
     values = [
         (*k, *(counts.get(name, 0) for name in names))
         for k, counts in sorted(rows.items())
         if any(counts.values())
     ]
-    if not values:
-        return
     columns = (*key, *names)
     updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in names)
     marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), 500):
-            chunk = values[start : start + 500]
-            sql = (
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 - our table
-                + ", ".join([marks] * len(chunk))
-                + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
-            )
-            cursor.execute(sql, [v for row in chunk for v in row])
+    statements = []
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 - our table
+            + ", ".join([marks] * len(chunk))
+            + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        )
+        statements.append((sql, [v for row in chunk for v in row]))
+    return statements
+
+
+_ONE_STATEMENT_PARAMS = 30_000
 
 
 def apply(changes: list[tuple[Key, Days, int]]) -> None:
     daily = day_rows(changes)
-    _upsert(CaseMeasure._meta.db_table, _DAY_KEY, daily)
-    _upsert(CaseMeasureMonth._meta.db_table, _MONTH_KEY, month_rows(daily))
-    _upsert(CaseMeasureOpen._meta.db_table, _OPEN_KEY, open_rows(daily), OPEN_COUNTS)
+    statements = [
+        *_upserts(CaseMeasure._meta.db_table, _DAY_KEY, daily),
+        *_upserts(CaseMeasureMonth._meta.db_table, _MONTH_KEY, month_rows(daily)),
+        *_upserts(CaseMeasureOpen._meta.db_table, _OPEN_KEY, open_rows(daily), OPEN_COUNTS),
+    ]
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        params = sum(len(p) for _sql, p in statements)
+        if connection.vendor == "postgresql" and params <= _ONE_STATEMENT_PARAMS:
+            # One round trip for the three tables: each upsert but the last a WITH clause,
+            # which PostgreSQL runs exactly once, to completion, whether read or not.
+            *first, (last, _p) = statements
+            clauses = ", ".join(f"u{i} AS ({sql})" for i, (sql, _p) in enumerate(first))
+            cursor.execute(
+                (f"WITH {clauses} " if clauses else "") + last,
+                [v for _sql, p in statements for v in p],
+            )
+            return
+        for sql, values in statements:
+            cursor.execute(sql, values)
 
 
 # --- rebuilding from scratch -------------------------------------------------------------
