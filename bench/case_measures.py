@@ -1,6 +1,7 @@
 """The measures page (考核指标) over a million cases: the selector and the whole page for a
-district, a street and a community over last month and this year, p50/p95 over the
-requests, next to the naive aggregate over the raw case table in the same run.
+district, a street and a community over this month, last month, this quarter (to date) and
+this year, p50/p95 over the requests, next to the naive aggregate over the raw case table
+and a trivial view in the same run; the load average before and after.
 
     psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE shequ_bench_measures"
     .venv/bin/python bench/case_measures.py --cases 1000000 --scale 20 \\
@@ -20,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,6 +48,12 @@ def main() -> int:
     parser.add_argument("--database", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--naive-repeat", type=int, default=10)
+    parser.add_argument(
+        "--periods",
+        default="this_month,last_month,quarter,year",
+        help="comma-separated: this_month, last_month, quarter (this quarter to date), year",
+    )
+    parser.add_argument("--group", default="area", help="what the rows are: area, category …")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["SHEQU_VAR_DIR"] = str(ROOT / "var" / "bench")
@@ -109,12 +117,27 @@ def main() -> int:
     client = Client()
     client.force_login(boss)
 
+    today = timezone.localdate()
+    quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+
+    def period_for(kind: str) -> Any:
+        if kind == "quarter":
+            return period_of("custom", quarter_start, today)
+        return period_of(kind)
+
+    def query(kind: str) -> str:
+        if kind == "quarter":
+            return f"period=custom&start={quarter_start}&end={today}"
+        return f"period={kind}"
+
+    group = args.group
+
     def selector(area: Area, kind: str) -> Callable[[], object]:
-        period = period_of(kind)
-        return lambda: measures_report(area=area, period=period, group="area", departments=None)
+        period = period_for(kind)
+        return lambda: measures_report(area=area, period=period, group=group, departments=None)
 
     def page(area: Area, kind: str) -> Callable[[], object]:
-        url = f"/measures/?area={area.pk}&period={kind}&group=area"
+        url = f"/measures/?area={area.pk}&{query(kind)}&group={group}"
 
         def run() -> object:
             response = client.get(url)
@@ -125,7 +148,7 @@ def main() -> int:
 
     def naive(area: Area, kind: str) -> Callable[[], object]:
         """The same counts straight from the case table: one grouped aggregate per request."""
-        period = period_of(kind)
+        period = period_for(kind)
         tz = timezone.get_current_timezone()
         start = dt.datetime.combine(period.start, dt.time.min, tz)
         end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min, tz)
@@ -152,10 +175,11 @@ def main() -> int:
 
         return run
 
+    load_before = os.getloadavg()
     rows = [
         measure("baseline: GET /health (trivial view)", lambda: client.get("/health"), args.repeat)
     ]
-    for kind in ("last_month", "year"):
+    for kind in args.periods.split(","):
         for label, area in (("district", district), ("street", street), ("community", community)):
             rows.append(measure(f"selector {label} {kind}", selector(area, kind), args.repeat))
             rows.append(measure(f"GET /measures/ {label} {kind}", page(area, kind), args.repeat))
@@ -166,11 +190,25 @@ def main() -> int:
                     args.naive_repeat,
                 )
             )
+    rows.append(measure("baseline: GET /health again", lambda: client.get("/health"), args.repeat))
+    load_after = os.getloadavg()
+    try:  # the "open now" table (decision 0033); absent when measuring the code before it
+        from shequ.cases.models import CaseMeasureOpen  # noqa: PLC0415
+
+        open_rows = f", {CaseMeasureOpen.objects.count():,} open-now"
+    except ImportError:
+        open_rows = ""
     print(
         f"\n{connection.vendor} · {Case.objects.count():,} cases · "
-        f"{CaseMeasure.objects.count():,} daily and {CaseMeasureMonth.objects.count():,} monthly "
-        f"rollup rows · {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
+        f"{CaseMeasure.objects.count():,} daily, {CaseMeasureMonth.objects.count():,} monthly"
+        f"{open_rows} rollup rows · {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()} · group by {group} · today {today}"
+    )
+    print(
+        "load average (1, 5, 15 min) before: "
+        + " ".join(f"{x:.2f}" for x in load_before)
+        + " · after: "
+        + " ".join(f"{x:.2f}" for x in load_after)
     )
     cases_in = {
         label: Case.objects.filter(within("area_path", [a.area_path])).count()

@@ -5,8 +5,9 @@ the day it closed …) under one key: its area path, lead department, category, 
 channel. ``contribution`` computes that from the case alone (and its departments'
 check-ins); after every event ``record`` subtracts what the case contributed before (kept in
 CaseMeasureEntry) and adds what it contributes now, in the event's own transaction, to the
-daily table (CaseMeasure) and to the monthly table at every area level (CaseMeasureMonth).
-So a re-route, a relocation, an extension or a reopening moves the case's counts from the
+daily table (CaseMeasure), to the monthly table at every area level (CaseMeasureMonth) and
+to what is open now at every area level (CaseMeasureOpen: the stock and the open cases'
+deadlines). So a re-route, a relocation, an extension or a reopening moves the case's counts from the
 old key and day to the new ones, and ``rebuild`` (the same ``contribution`` over every
 case) gives the same tables: a test proves it. docs/measures.md defines every count.
 """
@@ -31,10 +32,11 @@ from shequ.cases.models import (
     CaseMeasure,
     CaseMeasureEntry,
     CaseMeasureMonth,
+    CaseMeasureOpen,
     Resolution,
     State,
 )
-from shequ.cases.models_measures import COUNTS
+from shequ.cases.models_measures import COUNTS, OPEN_COUNTS, STOCK_DAY
 from shequ.core.bulk import Table
 from shequ.core.paths import ancestors
 
@@ -199,36 +201,89 @@ def month_rows(
     return rows
 
 
+def open_rows(
+    daily: dict[tuple[Any, ...], Counter[str]],
+) -> dict[tuple[Any, ...], Counter[str]]:
+    """The "open now" rows (CaseMeasureOpen) that daily changes make, at every area level and
+    one dimension at a time as ``month_rows``: received and finished on the stock row,
+    due_open on its day."""
+    rows: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    for (day, path, department, category, level, channel), counts in daily.items():
+        received, finished = counts.get("received", 0), counts.get("finished", 0)
+        due = counts.get("due_open", 0)
+        if not (received or finished or due):
+            continue
+        values = ("", str(category), level, channel)
+        for area_path in ancestors(path):
+            for dim, value in zip(MONTH_DIMS, values, strict=True):
+                if received or finished:
+                    stock = rows[(area_path, dim, STOCK_DAY, department, value)]
+                    stock["received"] += received
+                    stock["finished"] += finished
+                if due:
+                    rows[(area_path, dim, day, department, value)]["due_open"] += due
+    return rows
+
+
 _DAY_KEY = ("day", "area_path", "department_id", "category_id", "level", "channel")
 _MONTH_KEY = ("month", "area_path", "department_id", "dim", "value")
+_OPEN_KEY = ("area_path", "dim", "day", "department_id", "value")
 
 
-def _upsert(table: str, key: tuple[str, ...], rows: dict[tuple[Any, ...], Counter[str]]) -> None:
+def _upserts(
+    table: str,
+    key: tuple[str, ...],
+    rows: dict[tuple[Any, ...], Counter[str]],
+    names: tuple[str, ...] = COUNTS,
+) -> list[tuple[str, list[Any]]]:
+    """The statements (500 rows each) that add ``rows`` to ``table``."""
+    # in the key's order, so that two events touching the same rows lock them in one order
     values = [
-        (*k, *(counts.get(name, 0) for name in COUNTS))
-        for k, counts in rows.items()
+        (*k, *(counts.get(name, 0) for name in names))
+        for k, counts in sorted(rows.items())
         if any(counts.values())
     ]
-    if not values:
-        return
-    columns = (*key, *COUNTS)
-    updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in COUNTS)
+    columns = (*key, *names)
+    updates = ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in names)
     marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), 500):
-            chunk = values[start : start + 500]
-            sql = (
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 - our table
-                + ", ".join([marks] * len(chunk))
-                + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
-            )
-            cursor.execute(sql, [v for row in chunk for v in row])
+    statements = []
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 - our table
+            + ", ".join([marks] * len(chunk))
+            + f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+        )
+        statements.append((sql, [v for row in chunk for v in row]))
+    return statements
+
+
+_ONE_STATEMENT_PARAMS = 30_000
 
 
 def apply(changes: list[tuple[Key, Days, int]]) -> None:
     daily = day_rows(changes)
-    _upsert(CaseMeasure._meta.db_table, _DAY_KEY, daily)
-    _upsert(CaseMeasureMonth._meta.db_table, _MONTH_KEY, month_rows(daily))
+    statements = [
+        *_upserts(CaseMeasure._meta.db_table, _DAY_KEY, daily),
+        *_upserts(CaseMeasureMonth._meta.db_table, _MONTH_KEY, month_rows(daily)),
+        *_upserts(CaseMeasureOpen._meta.db_table, _OPEN_KEY, open_rows(daily), OPEN_COUNTS),
+    ]
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        params = sum(len(p) for _sql, p in statements)
+        if connection.vendor == "postgresql" and params <= _ONE_STATEMENT_PARAMS:
+            # One round trip for the three tables: each upsert but the last a WITH clause,
+            # which PostgreSQL runs exactly once, to completion, whether read or not.
+            *first, (last, _p) = statements
+            clauses = ", ".join(f"u{i} AS ({sql})" for i, (sql, _p) in enumerate(first))
+            cursor.execute(
+                (f"WITH {clauses} " if clauses else "") + last,
+                [v for _sql, p in statements for v in p],
+            )
+            return
+        for sql, values in statements:
+            cursor.execute(sql, values)
 
 
 # --- rebuilding from scratch -------------------------------------------------------------
@@ -339,10 +394,59 @@ def _month_sql(vendor: str) -> str:
     )
 
 
+def _open_sql(vendor: str) -> tuple[str, str]:
+    """The "open now" table from the other two: the stock rows from the monthly table (which
+    is already summed up the areas and split by dimension), the rows of the open cases'
+    deadlines from the daily rows with due_open, added up the areas as in ``_month_sql``.
+    The first statement takes STOCK_DAY as its one parameter."""
+    day, month = CaseMeasure._meta.db_table, CaseMeasureMonth._meta.db_table
+    table, area = CaseMeasureOpen._meta.db_table, Area._meta.db_table
+    columns = "area_path, dim, day, department_id, value, received, finished, due_open"
+    stock_day = "CAST(%s AS date)" if vendor == "postgresql" else "%s"
+    stock = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608 - our tables
+        f"SELECT area_path, dim, {stock_day}, department_id, value, "
+        f"SUM(received), SUM(finished), 0 FROM {month} "
+        "GROUP BY area_path, dim, department_id, value "
+        "HAVING SUM(received) <> 0 OR SUM(finished) <> 0 "
+        "ORDER BY area_path, dim, department_id, value"
+    )
+    dims = " UNION ALL ".join(
+        f"SELECT day, area_path, department_id, '{dim}' AS dim, {value} AS value, due_open "  # noqa: S608 - constants
+        f"FROM {day} WHERE due_open <> 0"
+        for dim, value in (
+            ("", "''"),
+            ("category", "CAST(category_id AS TEXT)"),
+            ("level", "level"),
+            ("channel", "channel"),
+        )
+    )
+    prefix = "substr(o.area_path, 1, l.n)"
+    lengths = f"SELECT DISTINCT length(area_path) AS n FROM {area}"  # noqa: S608 - our table
+    due = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608 - our tables
+        f"SELECT {prefix}, o.dim, o.day, o.department_id, o.value, 0, 0, SUM(o.due_open) "
+        f"FROM ({dims}) o JOIN ({lengths}) l "
+        "ON l.n <= length(o.area_path) AND substr(o.area_path, l.n, 1) = '/' "
+        f"GROUP BY {prefix}, o.dim, o.day, o.department_id, o.value "
+        "HAVING SUM(o.due_open) <> 0 "
+        f"ORDER BY {prefix}, o.dim, o.day, o.department_id, o.value"
+    )
+    return stock, due
+
+
+def build_open(vendor: str) -> None:
+    """Fill the empty "open now" table from the daily and monthly tables."""
+    with connection.cursor() as cursor:
+        for sql in _open_sql(vendor):
+            cursor.execute(sql, [STOCK_DAY] if "%s" in sql else None)
+
+
 def rebuild() -> tuple[int, int]:
-    """Recompute both rollups and every case's entry from the cases and assignments
+    """Recompute the rollups and every case's entry from the cases and assignments
     (``manage.py rebuild_case_measures``): the daily table and the entries from the same
-    ``contribution`` the events use, the monthly table from the daily one in SQL. Returns
+    ``contribution`` the events use, the monthly and "open now" tables from the daily one in
+    SQL. Returns
     (daily rows, monthly rows)."""
     now = timezone.now()
     width = len(COUNTS)
@@ -350,6 +454,7 @@ def rebuild() -> tuple[int, int]:
         CaseMeasureEntry.objects.all().delete()
         CaseMeasure.objects.all().delete()
         CaseMeasureMonth.objects.all().delete()
+        CaseMeasureOpen.objects.all().delete()
         check_ins = _all_check_ins()
         # plain lists, not Counters: a million cases make a few million rows
         daily: dict[tuple[Any, ...], list[int]] = {}
@@ -379,20 +484,26 @@ def rebuild() -> tuple[int, int]:
         daily.clear()
         with connection.cursor() as cursor:
             cursor.execute(_month_sql(connection.vendor))
+        build_open(connection.vendor)
     return rows, CaseMeasureMonth.objects.count()
 
 
-def table_snapshot() -> tuple[
-    dict[tuple[Any, ...], tuple[int, ...]], dict[tuple[Any, ...], tuple[int, ...]]
-]:
-    """Both tables without their all-zero rows, for comparing incremental with rebuilt."""
+Snapshot = dict[tuple[Any, ...], tuple[int, ...]]
 
-    def read(model: Any, key: tuple[str, ...]) -> dict[tuple[Any, ...], tuple[int, ...]]:
+
+def table_snapshot() -> tuple[Snapshot, Snapshot, Snapshot]:
+    """The three tables without their all-zero rows, for comparing incremental with rebuilt."""
+
+    def read(model: Any, key: tuple[str, ...], names: tuple[str, ...] = COUNTS) -> Snapshot:
         found = {}
-        for row in model.objects.values_list(*key, *COUNTS):
+        for row in model.objects.values_list(*key, *names):
             counts = tuple(row[len(key) :])
             if any(counts):
                 found[tuple(row[: len(key)])] = counts
         return found
 
-    return read(CaseMeasure, _DAY_KEY), read(CaseMeasureMonth, _MONTH_KEY)
+    return (
+        read(CaseMeasure, _DAY_KEY),
+        read(CaseMeasureMonth, _MONTH_KEY),
+        read(CaseMeasureOpen, _OPEN_KEY, OPEN_COUNTS),
+    )

@@ -492,6 +492,11 @@ class IdempotencyKey(models.Model):
 from shequ.cases import models_notify  # noqa: E402, F401
 
 # The measures' rollup tables live in their own module; imported here so Django finds them.
-from shequ.cases.models_measures import CaseMeasure, CaseMeasureEntry, CaseMeasureMonth  # noqa: E402
+from shequ.cases.models_measures import (  # noqa: E402
+    CaseMeasure,
+    CaseMeasureEntry,
+    CaseMeasureMonth,
+    CaseMeasureOpen,
+)
 
-__all__ = ["CaseMeasure", "CaseMeasureEntry", "CaseMeasureMonth"]
+__all__ = ["CaseMeasure", "CaseMeasureEntry", "CaseMeasureMonth", "CaseMeasureOpen"]

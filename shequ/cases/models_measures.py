@@ -1,9 +1,11 @@
 """The measures' rollup tables (考核指标, design guide §12, DHIS2's analytics tables): counts
 kept current by ``shequ.cases.measures`` inside each transition's transaction and rebuilt
 from the raw tables by ``manage.py rebuild_case_measures``. docs/measures.md defines every
-count and rate; decision 0020 explains the three tables."""
+count and rate; decisions 0020 and 0033 explain the tables."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.db import models
 
@@ -70,7 +72,8 @@ class CaseMeasure(_Counts):
     the day, so a few days of a whole district are a short index range."""
 
     day = models.DateField()
-    area_path = AreaPathField(db_index=False)
+    # Indexed on its own too: the command screen reads a small area's days by path.
+    area_path = AreaPathField()
     department_id = models.IntegerField(default=0)  # the lead department; 0 = none
     category_id = models.IntegerField()
     level = models.CharField(max_length=10)
@@ -110,6 +113,49 @@ class CaseMeasureMonth(_Counts):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.area_path} {self.dim}={self.value}"
+
+
+# The counts of CaseMeasureOpen.
+OPEN_COUNTS: tuple[str, ...] = ("received", "finished", "due_open")
+
+# The day of the stock rows of CaseMeasureOpen: after every deadline, so that the stock
+# and the deadlines from today on are one range of the table's key.
+STOCK_DAY = dt.date.max
+
+
+class CaseMeasureOpen(models.Model):
+    """What is open now, per area at every level above and including the case's, lead
+    department, and one dimension (as CaseMeasureMonth), so that the page needs neither a
+    running sum over every month nor a scan of the daily table (decision 0033):
+
+    - the stock row (``day`` = STOCK_DAY): ``received`` and ``finished`` over all days, so the
+      cases open now are their difference, and those open at the end of a past period that
+      minus what was received and finished after it;
+    - the rows of a deadline (any other ``day``): ``due_open``, the open, not suspended cases
+      whose deadline is that day (the daily table's due_open summed up the areas); the page
+      reads the days from today on, the deadlines not passed yet, which are not due.
+
+    Kept by the same events and rebuilt by the same command as the other two tables."""
+
+    area_path = AreaPathField(db_index=False)
+    dim = models.CharField(max_length=10, blank=True)
+    day = models.DateField()
+    department_id = models.IntegerField(default=0)
+    value = models.CharField(max_length=20, blank=True)
+    received = models.IntegerField(default=0)
+    finished = models.IntegerField(default=0)
+    due_open = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(
+                fields=("area_path", "dim", "day", "department_id", "value"),
+                name="case_measure_open_key",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.area_path} {self.dim}={self.value} {self.day}"
 
 
 class CaseMeasureEntry(models.Model):

@@ -1,6 +1,7 @@
 """Reading the measures (考核指标) of an area over a period, grouped by one dimension, from
 the rollups only (never the case table): whole months from CaseMeasureMonth, the days of a
-partial month from CaseMeasure. docs/measures.md defines every count and rate."""
+partial month from CaseMeasure, what is open now and the deadlines not passed yet from
+CaseMeasureOpen. docs/measures.md defines every count and rate."""
 
 from __future__ import annotations
 
@@ -22,8 +23,15 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.areas.models import Area, Department
 from shequ.cases.access import department_ids
-from shequ.cases.models import CaseLevel, CaseMeasure, CaseMeasureMonth, Category, Channel
-from shequ.cases.models_measures import COUNTS
+from shequ.cases.models import (
+    CaseLevel,
+    CaseMeasure,
+    CaseMeasureMonth,
+    CaseMeasureOpen,
+    Category,
+    Channel,
+)
+from shequ.cases.models_measures import COUNTS, OPEN_COUNTS, STOCK_DAY
 from shequ.core.errors import FieldError, NotAllowed, ServiceError
 from shequ.core.paths import within
 
@@ -321,9 +329,10 @@ class _Reader:
             return int(key) if key not in (None, "") else 0
         return key
 
-    def _months(self, months: list[dt.date], names: tuple[str, ...]) -> Found:
-        # _split's months are consecutive: one index range, not a long IN list
-        qs = CaseMeasureMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
+    def _rolled(self, qs: Any, names: tuple[str, ...], sums: dict[str, Any] | None = None) -> Found:
+        """Sums (``sums``, or of each of ``names``) of a table kept at every area level and
+        split by dimension (the monthly and the "open now" tables), ``qs`` already narrowed to
+        the rows of the period."""
         if self.departments is not None:
             qs = qs.filter(department_id__in=self.departments)
         if self.group == Group.AREA:
@@ -336,7 +345,7 @@ class _Reader:
             qs = qs.filter(dim=self.group, area_path=self.area.area_path)
             column = "value"
         found: Found = {}
-        for row in qs.values(column).annotate(**_sums(names)).order_by():
+        for row in qs.values(column).annotate(**(sums or _sums(names))).order_by():
             target = found.setdefault(self._key(row[column]), Counter())
             target.update({n: row[n] or 0 for n in names})
         if self.group == Group.AREA:
@@ -346,6 +355,26 @@ class _Reader:
                 own.subtract(found.get(path, Counter()))
             found[self.area.area_path] = own
         return found
+
+    def _months(self, months: list[dt.date], names: tuple[str, ...]) -> Found:
+        # _split's months are consecutive: one index range, not a long IN list
+        qs = CaseMeasureMonth.objects.filter(month__gte=months[0], month__lte=months[-1])
+        return self._rolled(qs, names)
+
+    def open_now(self, ahead: tuple[dt.date, dt.date] | None) -> Found:
+        """One read of CaseMeasureOpen: received and finished over all days (the stock rows,
+        whose due_open is 0) and the due_open of the open cases whose deadline lies in
+        ``ahead`` (rows whose received and finished are 0). The stock rows are dated after
+        every deadline: with the deadlines from ``ahead``'s first day on they are one range."""
+        if ahead is None:
+            return self._rolled(CaseMeasureOpen.objects.filter(day=STOCK_DAY), OPEN_COUNTS)
+        qs = CaseMeasureOpen.objects.filter(day__gte=ahead[0])
+        sums = {
+            "received": Sum("received"),
+            "finished": Sum("finished"),
+            "due_open": Sum("due_open", filter=Q(day__lte=ahead[1])),
+        }
+        return self._rolled(qs, OPEN_COUNTS, sums)
 
     def _days(self, ranges: list[tuple[dt.date, dt.date]], names: tuple[str, ...]) -> Found:
         span = Q(pk__in=[])
@@ -367,26 +396,46 @@ class _Reader:
         return found
 
     def sum(self, start: dt.date, end: dt.date, today: dt.date, names: tuple[str, ...]) -> Found:
-        """The sums over [start, end]. Open cases whose deadline is today or later are not
-        due yet: their due_open is left out (the only counts dated today or later that a
-        whole current month would otherwise bring)."""
-        months, ranges, after = _split(start, end, today)
+        """The sums over [start, end], the current month read whole (see ``_split``)."""
+        months, ranges, _after = _split(start, end, today)
         found: Found = {}
-
-        def add(part: Found, sign: int = 1) -> None:
-            for key, counts in part.items():
-                target = found.setdefault(key, Counter())
-                for name, n in counts.items():
-                    target[name] += sign * n
-
         if months:
-            add(self._months(months, names))
+            _add(found, self._months(months, names))
         if ranges:
-            add(self._days(ranges, names))
-        if "due_open" in names and start <= today <= end:
-            last = after[1] if after is not None else today
-            add(self._days([(today, last)], ("due_open",)), -1)
+            _add(found, self._days(ranges, names))
         return found
+
+
+def _add(found: Found, part: Found, sign: int = 1) -> None:
+    for key, counts in part.items():
+        target = found.setdefault(key, Counter())
+        for name, n in counts.items():
+            target[name] += sign * n
+
+
+def _read(reader: _Reader, period: Period, today: dt.date) -> tuple[Found, Found]:
+    """The counts of the period, and received and finished up to its end (for "unclosed").
+
+    Open cases whose deadline is today or later are not due yet: their due_open is taken
+    out (the only counts dated today or later that a whole current month would otherwise
+    bring). Both that and the stock come from the "open now" table in one read; the stock at
+    the end of a past period is today's minus what was received and finished after it (only
+    deadlines are ever dated after today)."""
+    found = reader.sum(period.start, period.end, today, COUNTS)
+    ahead = None
+    if period.start <= today <= period.end:
+        _months, _ranges, after = _split(period.start, period.end, today)
+        ahead = (today, after[1] if after is not None else today)
+    now = reader.open_now(ahead)
+    stock: Found = {}
+    for key, counts in now.items():
+        stock[key] = Counter(received=counts["received"], finished=counts["finished"])
+        if counts["due_open"]:
+            found.setdefault(key, Counter())["due_open"] -= counts["due_open"]
+    if period.end < today:
+        since = period.end + dt.timedelta(days=1)
+        _add(stock, reader.sum(since, today, today, ("received", "finished")), -1)
+    return found, stock
 
 
 def measure_departments(user: Any, area: Area) -> frozenset[int] | None:
@@ -469,8 +518,7 @@ def measures_report(
         else []
     )
     reader = _Reader(area, group, departments, [c.area_path for c in children])
-    found = reader.sum(period.start, period.end, today, COUNTS)
-    stock = reader.sum(EPOCH, period.end, today, ("received", "finished"))
+    found, stock = _read(reader, period, today)
     keys = set(found) | {k for k, c in stock.items() if c["received"] - c["finished"]}
     if group == Group.AREA:
         keys |= {c.area_path for c in children}

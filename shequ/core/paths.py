@@ -65,6 +65,14 @@ class AreaPathField(models.CharField[str, str]):
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
+    def deconstruct(self) -> Any:
+        # db_index defaults to True here, not to Field's False, which Field leaves out: say
+        # False when it is, or the migrations rebuild the field with an index the model does
+        # not want.
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.setdefault("db_index", False)
+        return name, path, args, kwargs
+
     def db_parameters(self, connection: BaseDatabaseWrapper) -> dict[str, Any]:
         params = super().db_parameters(connection)
         if connection.vendor == "postgresql":

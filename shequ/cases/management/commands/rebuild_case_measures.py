@@ -1,6 +1,6 @@
-"""Recompute the measures' rollups (CaseMeasure, CaseMeasureMonth and each case's entry) from
-the cases and their assignments: after a restore, a hand edit in the database, a bulk load,
-or to check that the counts kept by the services are right."""
+"""Recompute the measures' rollups (CaseMeasure, CaseMeasureMonth, CaseMeasureOpen and each
+case's entry) from the cases and their assignments: after a restore, a hand edit in the
+database, a bulk load, or to check that the counts kept by the services are right."""
 
 from __future__ import annotations
 
