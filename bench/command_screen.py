@@ -213,6 +213,7 @@ def seed(residents: int, cases: int) -> dict[str, Any]:
             {
                 "id": "g",
                 "number": "'B' || g::text",
+                "tracking_code": "'T' || g::text",
                 "channel": "(ARRAY['hotline_12345','hotline_order','city_management','patrol','resident','letters_visits'])[1 + g % 6]",
                 "area_id": grid_of,
                 "area_path": path_of,

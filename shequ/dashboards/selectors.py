@@ -19,7 +19,7 @@ from shequ.accounts.scope import scope_of
 from shequ.areas.models import Area, Level
 from shequ.areas.selectors import access_area
 from shequ.cases.models import OPEN_STATES, Case, CaseLevel, State
-from shequ.core.paths import subtree_upper
+from shequ.core.paths import ancestors, subtree_upper
 from shequ.dashboards.models import CaseLoad, EmergencyCase
 from shequ.registry.colours import colours_without_care
 from shequ.registry.models import Building, Colour, House, RegisterStat
@@ -50,6 +50,22 @@ def screen_home(user: Any) -> Area | None:
         return None
     top = min(paths, key=len)
     return Area.objects.current().filter(area_path=top).first()
+
+
+def map_crumbs(user: Any, area: Area) -> list[dict[str, Any]]:
+    """The map's trail from the root down to ``area``: each level's name, and its id where the
+    viewer may open that level's map (its cases), else None (shown as text)."""
+    paths = ancestors(area.area_path)
+    rows = {a.area_path: a for a in Area.objects.current().filter(area_path__in=paths)}
+    scope = scope_of(user)
+    return [
+        {
+            "id": rows[p].pk if scope.allows(Perm.CASE_VIEW, p) else None,
+            "name": rows[p].name,
+        }
+        for p in paths
+        if p in rows
+    ]
 
 
 def _range(path: str) -> Q:

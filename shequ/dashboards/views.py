@@ -92,7 +92,7 @@ def map_page(request: HttpRequest, pk: int) -> HttpResponse:
         "dashboards/map.html",
         {
             "area": area,
-            "crumbs": breadcrumbs(request.user, area),
+            "crumbs": selectors.map_crumbs(request.user, area),
             "legend": [{"key": c.value, "label": c.label} for c in PRECEDENCE],
             "measures": screen.measure_choices(),
             "levels": CaseLevel.choices,
@@ -131,6 +131,7 @@ def map_areas(request: HttpRequest, pk: int) -> JsonResponse:
                 "fine": area.level >= Level.COMMUNITY,
                 "buildings": area.level >= selectors.BUILDING_LEVEL,
             },
+            "crumbs": selectors.map_crumbs(request.user, area),
             "parts": selectors.area_features(figures[1:]),
         }
     )

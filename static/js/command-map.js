@@ -13,6 +13,7 @@
   var upButton = document.getElementById("map-up");
   var title = document.getElementById("map-title");
   var screenLink = document.getElementById("map-screen");
+  var crumbs = document.getElementById("map-crumbs");
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, preferCanvas: false });
   var layers = { areas: L.layerGroup().addTo(map), buildings: L.layerGroup().addTo(map), cases: L.layerGroup().addTo(map) };
   var colours = { care: "#d63384", business: "#fd7e14", office: "#6f42c1", non_local: "#e0a800", registered: "#198754", vacant: "#adb5bd" };
@@ -115,11 +116,44 @@
     });
   }
 
+  // The trail from the root to the level shown: each level above it goes back to that level.
+  function drawCrumbs(rows) {
+    if (!crumbs || !rows) { return; }
+    crumbs.replaceChildren.apply(crumbs, rows.map(function (c, i) {
+      var li = document.createElement("li");
+      li.className = "breadcrumb-item";
+      if (i === rows.length - 1) {
+        li.classList.add("active");
+        li.setAttribute("aria-current", "page");
+        li.textContent = c.name;
+      } else if (c.id) {
+        var a = document.createElement("a");
+        a.href = url("page", c.id);
+        a.setAttribute("data-area", String(c.id));
+        a.textContent = c.name;
+        li.appendChild(a);
+      } else {
+        li.textContent = c.name;
+      }
+      return li;
+    }));
+  }
+  if (crumbs) {
+    crumbs.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-area]");
+      if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+        event.preventDefault();
+        load(link.getAttribute("data-area"));
+      }
+    });
+  }
+
   function load(id) {
     getJSON(url("areas", id)).then(function (res) {
       current = id;
       data = res;
       title.textContent = res.area.name;
+      drawCrumbs(res.crumbs);
       screenLink.href = url("screen", id);
       upButton.classList.toggle("d-none", !res.area.parent);
       upButton.setAttribute("data-parent", res.area.parent || "");

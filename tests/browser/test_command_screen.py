@@ -86,5 +86,20 @@ def test_dispatcher_drills_down_to_an_overdue_case(
     assert late.number in card.inner_text()
     assert card.locator("[data-overdue]").count() == 1
     shoot(page, str(SHOTS / f"command-map-{viewport['width']}.png"))
+    # The trail shows the whole path down to the grid; each level above goes back up to it.
+    crumbs = page.locator("#map-crumbs li")
+    assert crumbs.all_inner_texts() == ["昆明市", "呈贡区", "龙城街道", "洛龙社区", "第一网格"]
+    assert page.locator("#map-crumbs a").all_inner_texts() == ["龙城街道", "洛龙社区"]
+    page.locator("#map-crumbs a", has_text="洛龙社区").click()
+    page.locator("#map-title", has_text="洛龙社区").wait_for()
+    page.locator(".leaflet-tooltip", has_text="第二网格").wait_for()
+    assert crumbs.all_inner_texts() == ["昆明市", "呈贡区", "龙城街道", "洛龙社区"]
+    assert page.url == f"{live_server.url}/screen/map/{tree.community_a.pk}/"
+    page.locator("#map-crumbs a", has_text="龙城街道").click()
+    page.locator("#map-title", has_text="龙城街道").wait_for()
+    page.locator(".leaflet-tooltip", has_text="七彩社区").wait_for()
+    assert crumbs.all_inner_texts() == ["昆明市", "呈贡区", "龙城街道"]
+    assert page.locator("#map-crumbs a").count() == 0
+    assert page.url == f"{live_server.url}/screen/map/{tree.street.pk}/"
     assert problems == []
     context.close()
