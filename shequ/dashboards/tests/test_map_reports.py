@@ -126,6 +126,24 @@ def test_monthly_reports_exactly_once_and_readable(scene: Scene, client: Client)
     assert "七彩社区" not in listing
 
 
+def test_monthly_reports_cron_twice_and_a_race_make_each_once(scene: Scene) -> None:
+    """What production runs (docs/operations.md): the cron line queues the task; run twice, or
+    two workers storing the same report at once, each report exists once."""
+    call_command("generate_monthly_reports", month="2026-12", enqueue=True)
+    count = MonthlyReport.objects.count()
+    assert count > 0
+    call_command("generate_monthly_reports", month="2026-12", enqueue=True)
+    call_command("generate_monthly_reports", month="2026-12")
+    assert MonthlyReport.objects.count() == count
+    # A worker that built the street's report while another stored it: its insert is dropped.
+    street = MonthlyReport.objects.get(area=scene.tree.street, month=DECEMBER.first)
+    again = reports._store(
+        ReportKind.AREA, DECEMBER, street.data, area=scene.tree.street, path=street.area_path
+    )
+    assert again == 0
+    assert MonthlyReport.objects.count() == count
+
+
 def test_report_month_is_checked() -> None:
     from django.core.management.base import CommandError  # noqa: PLC0415
 
