@@ -27,6 +27,7 @@ from shequ.dashboards.models import MonthlyReport
 from shequ.registry.colours import PRECEDENCE
 
 REFRESH_SECONDS = 30
+PANEL_OVERDUE = 8  # the map's side panel: the longest overdue; the total is in its heading
 
 
 def _now() -> dt.datetime:
@@ -172,7 +173,7 @@ def area_panel(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "area": area,
             "f": own.as_dict(),
-            "overdue": selectors.overdue_list(area, now, limit=20),
+            "overdue": selectors.overdue_list(area, now, limit=PANEL_OVERDUE),
             "at_risk": selectors.at_risk(area, now),
             "drill": area.level < Level.SUBGRID,
         },

@@ -53,8 +53,34 @@
     return ramp[Math.max(1, i)];
   }
 
+  // An area's name is drawn at its label point, where a grid's case marker may stand too:
+  // move each name to the first place near it that covers no marker and no other name.
+  var areaLabels = [];
+  var nudges = [[0, 0], [0, -30], [0, 30], [-70, 0], [70, 0], [0, -54], [0, 54], [-70, -30], [70, 30], [-70, 30], [70, -30]];
+  function overlaps(a, list) {
+    return list.some(function (b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; });
+  }
+  function declutter() {
+    var markers = [];
+    layers.cases.eachLayer(function (m) { var e = m.getElement && m.getElement(); if (e) { markers.push(e.getBoundingClientRect()); } });
+    var placed = [];
+    areaLabels.forEach(function (tip) {
+      if (!tip || !tip.getElement()) { return; }
+      var best = null;
+      for (var i = 0; i < nudges.length; i++) {
+        tip.options.offset = L.point(nudges[i][0], nudges[i][1]);
+        tip.update();
+        var r = tip.getElement().getBoundingClientRect();
+        if (!overlaps(r, markers) && !overlaps(r, placed)) { best = r; break; }
+      }
+      if (!best) { tip.options.offset = L.point(0, 0); tip.update(); best = tip.getElement().getBoundingClientRect(); }
+      placed.push(best);
+    });
+  }
+
   function drawAreas() {
     layers.areas.clearLayers();
+    areaLabels = [];
     if (!data) { return; }
     var measure = measureSelect.value;
     var feats = data.parts.features;
@@ -66,8 +92,9 @@
       style: function (f) { return { color: "#555", weight: 1.2, fillColor: shade(f.properties[measure], max), fillOpacity: 0.7 }; },
       onEachFeature: function (f, shape) {
         var p = f.properties;
-        var value = p[measure] + (measure === "non_local_share" ? "%" : "");
+        var value = measure === "non_local_share" ? Number(p[measure]).toFixed(1) + "%" : p[measure];
         shape.bindTooltip(p.name + " " + value, { permanent: true, direction: "center", className: "area-label" });
+        areaLabels.push(shape.getTooltip());
         shape.on("click", function () { showPanel(url("area_panel", p.id)); });
         shape.on("dblclick", function (e) { L.DomEvent.stop(e); load(p.id); });
       }
@@ -113,6 +140,7 @@
         });
         marker.addTo(layers.cases);
       });
+      declutter();
     });
   }
 
@@ -169,7 +197,8 @@
   }
 
   upButton.addEventListener("click", function () { var p = upButton.getAttribute("data-parent"); if (p) { load(p); } });
-  measureSelect.addEventListener("change", drawAreas);
+  measureSelect.addEventListener("change", function () { drawAreas(); declutter(); });
+  map.on("zoomend", declutter);
   [["layer-areas", "areas"], ["layer-buildings", "buildings"], ["layer-cases", "cases"]].forEach(function (pair) {
     var box = document.getElementById(pair[0]);
     box.addEventListener("change", function () { if (box.checked) { layers[pair[1]].addTo(map); } else { map.removeLayer(layers[pair[1]]); } });

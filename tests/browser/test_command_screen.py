@@ -55,8 +55,13 @@ def test_dispatcher_drills_down_to_an_overdue_case(
     page.wait_for_url(f"{live_server.url}/screen/{tree.street.pk}/")
     open_cases = Case.objects.filter(state__in=OPEN_STATES).count()
     overdue = Case.objects.filter(state__in=OPEN_STATES, resolve_by__lt=timezone.now()).count()
-    assert page.locator("[data-field='headline.open']").inner_text() == str(open_cases) == "3"
-    assert page.locator("[data-field='headline.overdue']").inner_text() == str(overdue)
+    assert (
+        page.locator(".cmd-kpis [data-field='headline.open']").inner_text()
+        == str(open_cases)
+        == "3"
+    )
+    assert page.locator(".cmd-kpis [data-field='headline.overdue']").inner_text() == str(overdue)
+    assert page.locator(".cmd-count [data-field='headline.overdue']").inner_text() == str(overdue)
     assert overdue >= 2
     assert page.locator("#emergency-list").inner_text().count("燃气泄漏") == 1
     page.wait_for_selector("#trend-chart svg")
