@@ -1,17 +1,22 @@
-"""The command screen's data endpoint for a whole district, next to the naive aggregate
-queries over the raw tables, in the same run on the same data.
+"""The command screen and the map of a whole district, each endpoint next to what it would
+cost to read the same thing from the raw tables, in the same run on the same data.
 
+    psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE shequ_bench_screen"
     .venv/bin/python bench/command_screen.py --residents 1000000 --cases 1000000 \
-        --database postgres://postgres@127.0.0.1:5432/shequ_screen_bench
+        --database postgres://postgres@127.0.0.1:5432/shequ_bench_screen
 
 The data is bulk-inserted with INSERT … SELECT generate_series (areas, buildings, houses,
 households, residents, cases; every NOT NULL column the script does not set gets a plain
 value of its type), then the rollups are rebuilt by the same functions as the rebuild
-commands (register stats, case measures, case load). PostgreSQL only."""
+commands (register stats, case measures, case load) and the tables vacuumed and analysed
+(what autovacuum does in production). A database that already has areas is measured as it
+is (seeding a million rows takes minutes). PostgreSQL only."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import platform
 import statistics
@@ -35,7 +40,8 @@ def measure(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+    # Nearest rank: the smallest sample with at least 95 % of the samples at or below it.
+    return statistics.median(samples), samples[math.ceil(len(samples) * 0.95) - 1]
 
 
 def fill(cursor: Any, table: str, count: int, overrides: dict[str, str]) -> None:
@@ -213,6 +219,7 @@ def seed(residents: int, cases: int) -> dict[str, Any]:
             {
                 "id": "g",
                 "number": "'B' || g::text",
+                "tracking_code": "'T' || g::text",
                 "channel": "(ARRAY['hotline_12345','hotline_order','city_management','patrol','resident','letters_visits'])[1 + g % 6]",
                 "area_id": grid_of,
                 "area_path": path_of,
@@ -270,7 +277,9 @@ def rebuild() -> dict[str, float]:
     return took
 
 
-NAIVE = """
+# The screen's figures read from the raw tables instead of the rollups: what every refresh
+# would cost without them.
+NAIVE_SCREEN = """
 WITH d AS (SELECT %(lo)s::text AS lo, %(hi)s::text AS hi)
 SELECT
  (SELECT count(*) FROM registry_resident r JOIN registry_household h ON h.id = r.household_id
@@ -289,6 +298,42 @@ SELECT lead_department_id, count(*), count(*) FILTER (WHERE closed_on_time), cou
  FROM cases_case WHERE closed_at >= date_trunc('month', now()) AND area_path >= %(lo)s AND area_path < %(hi)s GROUP BY 1;
 SELECT category_id, count(*) FROM cases_case WHERE created_at >= date_trunc('month', now()) AND area_path >= %(lo)s AND area_path < %(hi)s GROUP BY 1 ORDER BY 2 DESC LIMIT 10;
 """
+
+# The map's parts (the district's streets) with their figures, counted from the raw tables.
+NAIVE_AREAS = """
+SELECT substr(area_path, 1, %(width)s), count(*) FROM registry_resident
+ WHERE moved_out_on IS NULL AND area_path >= %(lo)s AND area_path < %(hi)s GROUP BY 1;
+SELECT substr(area_path, 1, %(width)s), count(*) FROM registry_resident
+ WHERE residency = 'non_local' AND moved_out_on IS NULL AND area_path >= %(lo)s AND area_path < %(hi)s GROUP BY 1;
+SELECT substr(area_path, 1, %(width)s), count(*) FROM registry_household
+ WHERE house_id IS NOT NULL AND area_path >= %(lo)s AND area_path < %(hi)s GROUP BY 1;
+SELECT substr(area_path, 1, %(width)s), count(*) FROM registry_house
+ WHERE colour = 'care' AND area_path >= %(lo)s AND area_path < %(hi)s GROUP BY 1;
+SELECT substr(area_path, 1, %(width)s), level, count(*), count(*) FILTER (WHERE resolve_by < now() AND state <> 'suspended')
+ FROM cases_case WHERE state NOT IN ('closed','rejected','merged') AND area_path >= %(lo)s AND area_path < %(hi)s GROUP BY 1, 2;
+"""
+
+# The open-case markers of the district, one per grid, counted from the case table.
+NAIVE_MARKERS = """
+SELECT area_id, level, count(*) FROM cases_case
+ WHERE state NOT IN ('closed','rejected','merged') AND area_path >= %(lo)s AND area_path < %(hi)s GROUP BY 1, 2;
+"""
+
+# Not aggregated at all: every house (with its building's position and colour) and every open
+# case of the district, as points for the browser to draw and count.
+RAW_POINTS = """
+SELECT h.id, b.lon, b.lat, h.colour FROM registry_house h JOIN registry_building b ON b.id = h.building_id
+ WHERE h.area_path >= %(lo)s AND h.area_path < %(hi)s;
+SELECT id, longitude, latitude, level FROM cases_case
+ WHERE state NOT IN ('closed','rejected','merged') AND area_path >= %(lo)s AND area_path < %(hi)s;
+"""
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
 
 
 def main() -> int:
@@ -312,7 +357,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command  # noqa: PLC0415
     from django.db import connection  # noqa: PLC0415
-    from django.test import Client  # noqa: PLC0415
+    from django.test import Client, override_settings  # noqa: PLC0415
     from django.test.utils import setup_test_environment  # noqa: PLC0415
     from django.urls import reverse  # noqa: PLC0415
 
@@ -327,42 +372,94 @@ def main() -> int:
         print(f"seeded in {time.perf_counter() - start:.0f} s")
         for name, seconds in rebuild().items():
             print(f"rebuilt {name} in {seconds:.0f} s")
+        start = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+        print(f"vacuumed and analysed in {time.perf_counter() - start:.0f} s")
     district = Area.objects.get(level=Level.DISTRICT)
+    community = Area.objects.filter(level=Level.COMMUNITY).order_by("code").first()
+    assert community is not None
     setup_test_environment()
     client = Client()
     client.force_login(User.objects.get(username="district_dispatcher"))
-    url = reverse("dashboards:screen_data", args=[district.pk])
-    assert client.get(url).status_code == 200
-    params = {"lo": district.area_path, "hi": subtree_upper(district.area_path)}
+    lo, hi = district.area_path, subtree_upper(district.area_path)
+    street_width = len(Area.objects.filter(parent=district).first().area_path)  # type: ignore[union-attr]
+    params = {"lo": lo, "hi": hi, "width": street_width}
 
-    def naive() -> None:
+    def url(name: str, area: Area, query: str = "") -> str:
+        return reverse(f"dashboards:{name}", args=[area.pk]) + query
+
+    bbox = "?bbox=102.0,24.0,104.0,26.0"  # the whole district in view
+    endpoints = [
+        ("screen data (GET /screen/<district>/data.json)", url("screen_data", district)),
+        ("screen page, first render (GET /screen/<district>/)", url("screen", district)),
+        ("map parts (GET /screen/map/<district>/areas.json)", url("map_areas", district)),
+        ("map markers (GET …/cases.json?bbox=…)", url("map_cases", district, bbox)),
+        ("map side panel (GET /screen/panel/area/<district>/)", url("area_panel", district)),
+        ("community map parts (areas.json)", url("map_areas", community)),
+        ("community buildings (buildings.json)", url("map_buildings", community)),
+        ("community markers (cases.json?bbox=…)", url("map_cases", community, bbox)),
+    ]
+    naive = {
+        "screen data (GET /screen/<district>/data.json)": (
+            "  naive: the same figures from the raw tables",
+            NAIVE_SCREEN,
+        ),
+        "map parts (GET /screen/map/<district>/areas.json)": (
+            "  naive: the streets' figures from the raw tables",
+            NAIVE_AREAS,
+        ),
+        "map markers (GET …/cases.json?bbox=…)": (
+            "  naive: open cases per grid from the case table",
+            NAIVE_MARKERS,
+        ),
+    }
+
+    def run_sql(script: str) -> int:
+        size = 0
         with connection.cursor() as cur:
-            for sql in NAIVE.strip().split(";"):
+            for sql in script.strip().split(";"):
                 if sql.strip():
                     cur.execute(sql, params)
-                    cur.fetchall()
+                    size += len(json.dumps(cur.fetchall(), default=str))
+        return size
 
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM registry_resident")
         n_res = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM registry_house")
+        n_houses = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM cases_case")
         n_cases = cur.fetchone()[0]
+        cur.execute(
+            "SELECT count(*) FROM cases_case WHERE state NOT IN ('closed','rejected','merged')"
+        )
+        n_open = cur.fetchone()[0]
     print(
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; PostgreSQL; {n_res:,} residents, {n_cases:,} cases, 500 grids"
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; PostgreSQL; "
+        f"{n_res:,} residents, {n_houses:,} houses, {n_cases:,} cases ({n_open:,} open), "
+        f"{Area.objects.filter(level=Level.GRID).count()} grids; load average before: {loadavg()}"
     )
-    rows = [
-        (
-            "command screen data endpoint (GET …/data.json, district)",
-            measure(lambda: client.get(url), args.repeat),
-        ),
-        (
-            "naive aggregates over the raw tables (same figures)",
-            measure(naive, max(5, args.repeat // 5)),
-        ),
-    ]
-    print(f"{'':60} {'median ms':>10} {'p95 ms':>10}")
-    for label, (median, p95) in rows:
-        print(f"{label:60} {median:10.1f} {p95:10.1f}")
+    print(f"{'':58} {'median ms':>10} {'p95 ms':>8} {'bytes':>10}")
+    # The page's static files are not collected here: plain storage for the first render.
+    plain = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(STORAGES={**django.conf.settings.STORAGES, **plain}):
+        for label, target in endpoints:
+            response = client.get(target)
+            assert response.status_code == 200, (target, response.status_code)
+            median, p95 = measure(lambda t=target: client.get(t), args.repeat)  # type: ignore[misc]
+            print(f"{label:58} {median:10.1f} {p95:8.1f} {len(response.content):10,}")
+            if label in naive:
+                text, script = naive[label]
+                size = run_sql(script)
+                median, p95 = measure(lambda s=script: run_sql(s), max(5, args.repeat // 5))  # type: ignore[misc]
+                print(f"{text:58} {median:10.1f} {p95:8.1f} {size:10,}")
+    size = run_sql(RAW_POINTS)
+    median, p95 = measure(lambda: run_sql(RAW_POINTS), 5)
+    print(
+        f"{'unaggregated: every house and open case as points':58} {median:10.1f} {p95:8.1f} {size:10,}"
+    )
+    print(f"load average after: {loadavg()}")
     return 0
 
 

@@ -21,6 +21,9 @@ sys.path.insert(0, str(ROOT))
 from tests.browser.chromium import DESKTOP, launch  # noqa: E402
 
 PHONE = {"width": 390, "height": 844}
+WALL = {"width": 1920, "height": 1080}  # the command centre's wall screen
+# The command screen and the map are shot at the wall's size and the phone's, named by width.
+WALL_SHOTS = ("command-screen", "command-map")
 
 # A few cases in the demo's first community, in the states the case pages show, made through
 # the services as the demo users would (the demo seed itself has no cases).
@@ -156,10 +159,22 @@ def main() -> int:
                 ("case-detail", "dispatcher", "closed-case"),
                 ("case-dispatch", "dispatcher", "dispatch-dialog"),
                 ("case-board", "department", "/cases/board/"),
+                # 指挥大屏 and 一张图, as the street's dispatcher opens them.
+                ("command-screen", "dispatcher", "/screen/"),
+                ("command-map", "dispatcher", "screen-map"),
             ]
-            for size_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            sizes = (
+                ("desktop", DESKTOP),
+                ("phone", PHONE),
+                (str(WALL["width"]), WALL),
+                (str(PHONE["width"]), PHONE),
+            )
+            for size_name, viewport in sizes:
                 for name, username, target in shots:
                     if not name.startswith(args.only):
+                        continue
+                    wall = name in WALL_SHOTS
+                    if wall != size_name.isdigit():
                         continue
                     context = browser.new_context(
                         viewport=viewport, locale="zh-CN", device_scale_factor=1
@@ -190,11 +205,23 @@ def main() -> int:
                         page.locator(".case-table a[href^='/cases/']").first.click()
                         page.click("a[data-action=whistle]")
                         page.wait_for_selector("#action-form-whistle")
+                    elif target == "screen-map":
+                        page.goto(f"{base}/screen/")
+                        page.click(".cmd-tools a[href*='/screen/map/']")
+                        page.wait_for_selector("#command-map path.leaflet-interactive")
+                        page.locator(".case-cluster").first.wait_for()
+                        # The first part's figures in the side panel, as after a click on it.
+                        page.locator("#command-map path.leaflet-interactive").nth(0).click(
+                            force=True
+                        )
+                        page.locator("#map-panel [data-drill]").wait_for()
                     else:
                         page.goto(f"{base}{target}")
                     page.wait_for_load_state("networkidle")
+                    if name == "command-screen":
+                        page.wait_for_selector("#trend-chart svg")
                     path = args.out / f"{name}-{size_name}.png"
-                    page.screenshot(path=str(path), full_page=size_name == "phone")
+                    page.screenshot(path=str(path), full_page=viewport is PHONE or wall)
                     print(path.relative_to(ROOT))
                     context.close()
             browser.close()

@@ -15,6 +15,8 @@ from shequ.accounts.scope import scope_of
 from shequ.areas.models import Area, Level
 from shequ.dashboards import period, selectors
 
+SCREEN_RISK, SCREEN_OVERDUE, SCREEN_EMERGENCIES = 3, 4, 6
+
 
 def measure_choices() -> list[tuple[str, str]]:
     return [
@@ -62,8 +64,10 @@ def screen_data(user: Any, area: Area, now: dt.datetime) -> dict[str, Any]:
         "categories": period.top_categories(area.area_path, month),
         "ranking": period.ranking(area.area_path, month),
         "ranking_minimum": period.RANKING_MINIMUM,
-        "at_risk": selectors.at_risk(area, now),
-        "overdue_cases": selectors.overdue_list(area, now),
-        "emergencies": selectors.emergencies(area, now),
+        # Short lists: the wall screen (1920 × 1080) shows them whole, without scrolling; the
+        # map's side panel and the case list have the rest.
+        "at_risk": selectors.at_risk(area, now, limit=SCREEN_RISK),
+        "overdue_cases": selectors.overdue_list(area, now, limit=SCREEN_OVERDUE),
+        "emergencies": selectors.emergencies(area, now, limit=SCREEN_EMERGENCIES),
         "map_url": reverse("dashboards:map", args=[area.pk]),
     }

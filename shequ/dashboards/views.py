@@ -27,6 +27,7 @@ from shequ.dashboards.models import MonthlyReport
 from shequ.registry.colours import PRECEDENCE
 
 REFRESH_SECONDS = 30
+PANEL_OVERDUE = 8  # the map's side panel: the longest overdue; the total is in its heading
 
 
 def _now() -> dt.datetime:
@@ -92,7 +93,7 @@ def map_page(request: HttpRequest, pk: int) -> HttpResponse:
         "dashboards/map.html",
         {
             "area": area,
-            "crumbs": breadcrumbs(request.user, area),
+            "crumbs": selectors.map_crumbs(request.user, area),
             "legend": [{"key": c.value, "label": c.label} for c in PRECEDENCE],
             "measures": screen.measure_choices(),
             "levels": CaseLevel.choices,
@@ -131,6 +132,7 @@ def map_areas(request: HttpRequest, pk: int) -> JsonResponse:
                 "fine": area.level >= Level.COMMUNITY,
                 "buildings": area.level >= selectors.BUILDING_LEVEL,
             },
+            "crumbs": selectors.map_crumbs(request.user, area),
             "parts": selectors.area_features(figures[1:]),
         }
     )
@@ -171,7 +173,7 @@ def area_panel(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "area": area,
             "f": own.as_dict(),
-            "overdue": selectors.overdue_list(area, now, limit=20),
+            "overdue": selectors.overdue_list(area, now, limit=PANEL_OVERDUE),
             "at_risk": selectors.at_risk(area, now),
             "drill": area.level < Level.SUBGRID,
         },

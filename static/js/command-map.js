@@ -13,6 +13,7 @@
   var upButton = document.getElementById("map-up");
   var title = document.getElementById("map-title");
   var screenLink = document.getElementById("map-screen");
+  var crumbs = document.getElementById("map-crumbs");
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: false, preferCanvas: false });
   var layers = { areas: L.layerGroup().addTo(map), buildings: L.layerGroup().addTo(map), cases: L.layerGroup().addTo(map) };
   var colours = { care: "#d63384", business: "#fd7e14", office: "#6f42c1", non_local: "#e0a800", registered: "#198754", vacant: "#adb5bd" };
@@ -52,8 +53,34 @@
     return ramp[Math.max(1, i)];
   }
 
+  // An area's name is drawn at its label point, where a grid's case marker may stand too:
+  // move each name to the first place near it that covers no marker and no other name.
+  var areaLabels = [];
+  var nudges = [[0, 0], [0, -30], [0, 30], [-70, 0], [70, 0], [0, -54], [0, 54], [-70, -30], [70, 30], [-70, 30], [70, -30]];
+  function overlaps(a, list) {
+    return list.some(function (b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; });
+  }
+  function declutter() {
+    var markers = [];
+    layers.cases.eachLayer(function (m) { var e = m.getElement && m.getElement(); if (e) { markers.push(e.getBoundingClientRect()); } });
+    var placed = [];
+    areaLabels.forEach(function (tip) {
+      if (!tip || !tip.getElement()) { return; }
+      var best = null;
+      for (var i = 0; i < nudges.length; i++) {
+        tip.options.offset = L.point(nudges[i][0], nudges[i][1]);
+        tip.update();
+        var r = tip.getElement().getBoundingClientRect();
+        if (!overlaps(r, markers) && !overlaps(r, placed)) { best = r; break; }
+      }
+      if (!best) { tip.options.offset = L.point(0, 0); tip.update(); best = tip.getElement().getBoundingClientRect(); }
+      placed.push(best);
+    });
+  }
+
   function drawAreas() {
     layers.areas.clearLayers();
+    areaLabels = [];
     if (!data) { return; }
     var measure = measureSelect.value;
     var feats = data.parts.features;
@@ -65,8 +92,9 @@
       style: function (f) { return { color: "#555", weight: 1.2, fillColor: shade(f.properties[measure], max), fillOpacity: 0.7 }; },
       onEachFeature: function (f, shape) {
         var p = f.properties;
-        var value = p[measure] + (measure === "non_local_share" ? "%" : "");
+        var value = measure === "non_local_share" ? Number(p[measure]).toFixed(1) + "%" : p[measure];
         shape.bindTooltip(p.name + " " + value, { permanent: true, direction: "center", className: "area-label" });
+        areaLabels.push(shape.getTooltip());
         shape.on("click", function () { showPanel(url("area_panel", p.id)); });
         shape.on("dblclick", function (e) { L.DomEvent.stop(e); load(p.id); });
       }
@@ -112,6 +140,39 @@
         });
         marker.addTo(layers.cases);
       });
+      declutter();
+    });
+  }
+
+  // The trail from the root to the level shown: each level above it goes back to that level.
+  function drawCrumbs(rows) {
+    if (!crumbs || !rows) { return; }
+    crumbs.replaceChildren.apply(crumbs, rows.map(function (c, i) {
+      var li = document.createElement("li");
+      li.className = "breadcrumb-item";
+      if (i === rows.length - 1) {
+        li.classList.add("active");
+        li.setAttribute("aria-current", "page");
+        li.textContent = c.name;
+      } else if (c.id) {
+        var a = document.createElement("a");
+        a.href = url("page", c.id);
+        a.setAttribute("data-area", String(c.id));
+        a.textContent = c.name;
+        li.appendChild(a);
+      } else {
+        li.textContent = c.name;
+      }
+      return li;
+    }));
+  }
+  if (crumbs) {
+    crumbs.addEventListener("click", function (event) {
+      var link = event.target.closest("a[data-area]");
+      if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+        event.preventDefault();
+        load(link.getAttribute("data-area"));
+      }
     });
   }
 
@@ -120,6 +181,7 @@
       current = id;
       data = res;
       title.textContent = res.area.name;
+      drawCrumbs(res.crumbs);
       screenLink.href = url("screen", id);
       upButton.classList.toggle("d-none", !res.area.parent);
       upButton.setAttribute("data-parent", res.area.parent || "");
@@ -135,7 +197,8 @@
   }
 
   upButton.addEventListener("click", function () { var p = upButton.getAttribute("data-parent"); if (p) { load(p); } });
-  measureSelect.addEventListener("change", drawAreas);
+  measureSelect.addEventListener("change", function () { drawAreas(); declutter(); });
+  map.on("zoomend", declutter);
   [["layer-areas", "areas"], ["layer-buildings", "buildings"], ["layer-cases", "cases"]].forEach(function (pair) {
     var box = document.getElementById(pair[0]);
     box.addEventListener("change", function () { if (box.checked) { layers[pair[1]].addTo(map); } else { map.removeLayer(layers[pair[1]]); } });

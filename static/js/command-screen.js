@@ -84,7 +84,7 @@
       body.replaceChildren();
       data.children.forEach(function (c) {
         var tr = el("tr");
-        cells(tr, [c.screen_url ? link(c.screen_url, c.name) : el("span", null, c.name), c.residents, c.non_local_share + "%", c.open, c.overdue]);
+        cells(tr, [c.screen_url ? link(c.screen_url, c.name) : el("span", null, c.name), c.residents, Number(c.non_local_share).toFixed(1) + "%", c.open, c.overdue]);
         if (c.overdue) { tr.lastChild.classList.add("text-danger", "fw-semibold"); }
         body.appendChild(tr);
       });
@@ -118,14 +118,26 @@
       color: palette,
       animation: false,
       tooltip: { trigger: "axis" },
-      legend: { type: "scroll", top: 0 },
-      grid: { left: 40, right: 16, top: 36, bottom: 28 },
+      legend: { show: false },
+      grid: { left: 40, right: 16, top: 12, bottom: 28 },
       xAxis: { type: "category", data: t.labels },
       yAxis: { type: "value", minInterval: 1 },
       series: t.series.map(function (s) {
         return { name: s.name, type: "bar", stack: "all", data: s.data, barMaxWidth: 24 };
       })
     }, true);
+    // The legend in the page, not in the chart: it wraps on a narrow screen instead of being
+    // cut or paged.
+    var legend = document.getElementById("trend-legend");
+    if (legend) {
+      legend.replaceChildren.apply(legend, t.series.map(function (s, i) {
+        var li = el("li", null, s.name);
+        var swatch = el("span", "cmd-swatch");
+        swatch.style.background = palette[i % palette.length];
+        li.insertBefore(swatch, li.firstChild);
+        return li;
+      }));
+    }
   }
 
   function drawCategories() {

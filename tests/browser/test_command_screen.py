@@ -55,8 +55,13 @@ def test_dispatcher_drills_down_to_an_overdue_case(
     page.wait_for_url(f"{live_server.url}/screen/{tree.street.pk}/")
     open_cases = Case.objects.filter(state__in=OPEN_STATES).count()
     overdue = Case.objects.filter(state__in=OPEN_STATES, resolve_by__lt=timezone.now()).count()
-    assert page.locator("[data-field='headline.open']").inner_text() == str(open_cases) == "3"
-    assert page.locator("[data-field='headline.overdue']").inner_text() == str(overdue)
+    assert (
+        page.locator(".cmd-kpis [data-field='headline.open']").inner_text()
+        == str(open_cases)
+        == "3"
+    )
+    assert page.locator(".cmd-kpis [data-field='headline.overdue']").inner_text() == str(overdue)
+    assert page.locator(".cmd-count [data-field='headline.overdue']").inner_text() == str(overdue)
     assert overdue >= 2
     assert page.locator("#emergency-list").inner_text().count("燃气泄漏") == 1
     page.wait_for_selector("#trend-chart svg")
@@ -86,5 +91,20 @@ def test_dispatcher_drills_down_to_an_overdue_case(
     assert late.number in card.inner_text()
     assert card.locator("[data-overdue]").count() == 1
     shoot(page, str(SHOTS / f"command-map-{viewport['width']}.png"))
+    # The trail shows the whole path down to the grid; each level above goes back up to it.
+    crumbs = page.locator("#map-crumbs li")
+    assert crumbs.all_inner_texts() == ["昆明市", "呈贡区", "龙城街道", "洛龙社区", "第一网格"]
+    assert page.locator("#map-crumbs a").all_inner_texts() == ["龙城街道", "洛龙社区"]
+    page.locator("#map-crumbs a", has_text="洛龙社区").click()
+    page.locator("#map-title", has_text="洛龙社区").wait_for()
+    page.locator(".leaflet-tooltip", has_text="第二网格").wait_for()
+    assert crumbs.all_inner_texts() == ["昆明市", "呈贡区", "龙城街道", "洛龙社区"]
+    assert page.url == f"{live_server.url}/screen/map/{tree.community_a.pk}/"
+    page.locator("#map-crumbs a", has_text="龙城街道").click()
+    page.locator("#map-title", has_text="龙城街道").wait_for()
+    page.locator(".leaflet-tooltip", has_text="七彩社区").wait_for()
+    assert crumbs.all_inner_texts() == ["昆明市", "呈贡区", "龙城街道"]
+    assert page.locator("#map-crumbs a").count() == 0
+    assert page.url == f"{live_server.url}/screen/map/{tree.street.pk}/"
     assert problems == []
     context.close()

@@ -31,6 +31,26 @@ def test_map_parts_coloured_by_measure(scene: Scene, client: Client) -> None:
     assert all(m["case"] is None for m in markers["markers"])
 
 
+def test_map_crumbs_show_the_whole_path(scene: Scene, client: Client) -> None:
+    """The map's trail runs from the root to the level shown; the levels whose map the viewer
+    may open carry their id, the others are text only."""
+    tree = scene.tree
+    client.force_login(scene.personas.dispatcher)
+    body = client.get(reverse("dashboards:map_areas", args=[tree.grid_a.pk])).json()
+    assert body["crumbs"] == [
+        {"id": None, "name": "昆明市"},
+        {"id": None, "name": "呈贡区"},
+        {"id": tree.street.pk, "name": "龙城街道"},
+        {"id": tree.community_a.pk, "name": "洛龙社区"},
+        {"id": tree.grid_a.pk, "name": "第一网格"},
+    ]
+    page = client.get(reverse("dashboards:map", args=[tree.grid_a.pk])).content.decode()
+    assert f'href="{reverse("dashboards:map", args=[tree.community_a.pk])}"' in page
+    client.force_login(scene.personas.grid_worker)
+    body = client.get(reverse("dashboards:map_areas", args=[tree.grid_a.pk])).json()
+    assert [c["id"] for c in body["crumbs"]] == [None, None, None, None, tree.grid_a.pk]
+
+
 def test_map_cases_cluster_by_screen_cell_in_a_grid(scene: Scene, client: Client) -> None:
     client.force_login(scene.personas.grid_worker)
     url = reverse("dashboards:map_cases", args=[scene.tree.grid_a.pk])
@@ -104,6 +124,24 @@ def test_monthly_reports_exactly_once_and_readable(scene: Scene, client: Client)
     listing = client.get(reverse("dashboards:reports")).content.decode()
     assert "洛龙社区" in listing
     assert "七彩社区" not in listing
+
+
+def test_monthly_reports_cron_twice_and_a_race_make_each_once(scene: Scene) -> None:
+    """What production runs (docs/operations.md): the cron line queues the task; run twice, or
+    two workers storing the same report at once, each report exists once."""
+    call_command("generate_monthly_reports", month="2026-12", enqueue=True)
+    count = MonthlyReport.objects.count()
+    assert count > 0
+    call_command("generate_monthly_reports", month="2026-12", enqueue=True)
+    call_command("generate_monthly_reports", month="2026-12")
+    assert MonthlyReport.objects.count() == count
+    # A worker that built the street's report while another stored it: its insert is dropped.
+    street = MonthlyReport.objects.get(area=scene.tree.street, month=DECEMBER.first)
+    again = reports._store(
+        ReportKind.AREA, DECEMBER, street.data, area=scene.tree.street, path=street.area_path
+    )
+    assert again == 0
+    assert MonthlyReport.objects.count() == count
 
 
 def test_report_month_is_checked() -> None:
