@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -259,7 +260,10 @@ def main() -> int:
         def health(n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
             return "GET", "/health", None, {}
 
-        def create(n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        numbers = itertools.count()  # one key per POST across every phase (next() is atomic)
+
+        def create(_: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+            n = next(numbers)
             body = {
                 "channel": "hotline_12345",
                 "category": category.code,
@@ -282,7 +286,8 @@ def main() -> int:
                 },
             )
 
-        probe_status, probe_body = Session(base, cookies).request(*create(-1)[:2], *create(-1)[2:])
+        probe = create(-1)
+        probe_status, probe_body = Session(base, cookies).request(*probe)
         api_ok = probe_status in (200, 201)
         before = Case.objects.count()
         received_before = measured_received()
@@ -342,7 +347,8 @@ def main() -> int:
             )
         print("load average (1 min) before / after each phase: " + " → ".join(loads))
         if api_ok:
-            print(f"cases created: {made:,} (one per request)")
+            posts = args.requests + max(1, args.requests // args.rounds) * args.rounds
+            print(f"cases created: {made:,} by {posts:,} POSTs")
             first, again = trivial[0], rows[2][1][0]
             print(
                 f"intake ÷ trivial: {rows[1][1][0] / first:.2f} against the first /health phase, "
