@@ -198,3 +198,28 @@ def test_the_worker_runs_the_task(world: CaseWorld, settings: Any) -> None:
 
 def test_a_missing_case_is_not_an_error(world: CaseWorld) -> None:
     assert record_case_measures.call(999_999) is False
+
+
+def test_the_sweep_catches_up_a_case_whose_task_failed(world: CaseWorld, settings: Any) -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    import time_machine  # noqa: PLC0415
+    from django.utils import timezone  # noqa: PLC0415
+
+    from shequ.cases import sweep  # noqa: PLC0415
+
+    settings.TASKS = DB_TASKS
+    case = new_case(world)
+    DBTaskResult.objects.update(status="FAILED")  # the worker gave up on it
+    # Within the first minute the case is left to its task.
+    assert sweep.record_missed_measures(timezone.now()) == 0
+    later = timezone.now() + dt.timedelta(minutes=2)
+    with time_machine.travel(later, tick=False):
+        assert sweep.run_sweep().done["measures_caught_up"] == 1
+        assert sweep.run_sweep().done["measures_caught_up"] == 0
+    assert CaseMeasureEntry.objects.filter(pk=case.pk).exists()
+    # The task, run late after all, counts nothing twice.
+    kept = measures.table_snapshot()
+    record_case_measures.call(case.pk)
+    assert measures.table_snapshot() == kept
+    assert _matches_a_rebuild()
