@@ -7,7 +7,12 @@ run — requests/s and p50/p99 latency of each. Each POST carries its own Idempo
 
 It seeds the demo street (no register) when the database is empty, starts gunicorn on a free
 port (``--workers``, ``--threads``), logs in as the demo community staff login through the
-login page and fires ``--requests`` requests from ``--concurrency`` client threads. With
+login page and fires ``--requests`` requests from ``--concurrency`` client threads: /health,
+the POSTs, /health again, then both again in ``--rounds`` alternating slices (the machine is
+shared: what other load there is falls on both alike), with the load average between phases.
+A ``manage.py db_worker`` runs beside gunicorn throughout, as in production: a new case's
+measures are its work (decision 0035); the bench says how many of those tasks were waiting
+when the POSTs ended and how long the worker took to finish them. With
 ``--base-url`` it measures a server that is already running (and seeded) instead. Where the
 API endpoint is missing (404/405) it says so and measures, as a stand-in, ``case_register``
 called directly in this process (no HTTP), so the service's own rate is known."""
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -141,6 +147,31 @@ def load(
     return total / elapsed, sorted(latencies), statuses
 
 
+def loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
+def pending_measures() -> int:
+    from django_tasks_db.models import DBTaskResult  # noqa: PLC0415
+
+    return (
+        DBTaskResult.objects.filter(task_path__endswith="record_case_measures")
+        .exclude(status__in=("SUCCESSFUL", "FAILED"))
+        .count()
+    )
+
+
+def measured_received() -> int:
+    from django.db.models import Sum  # noqa: PLC0415
+
+    from shequ.cases.models import CaseMeasure  # noqa: PLC0415
+
+    return int(CaseMeasure.objects.aggregate(n=Sum("received"))["n"] or 0)
+
+
 def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, max(0, round(len(values) * p) - 1))]
 
@@ -156,6 +187,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--user", default="community")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating slices after")
     parser.add_argument("--service-loop", type=int, default=500, help="direct case_register calls")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -176,7 +208,7 @@ def main() -> int:
     from shequ.cases.models import Case, Category  # noqa: PLC0415
     from shequ.demo import generate  # noqa: PLC0415
 
-    server = None
+    server = worker = None
     base = args.base_url.rstrip("/")
     if not base:
         call_command("migrate", verbosity=0)
@@ -203,6 +235,15 @@ def main() -> int:
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
             stderr=subprocess.DEVNULL,
         )
+        # The background worker, as in production: a new case's measures are its work
+        # (decision 0035), so it runs, on the same cores, through every phase.
+        worker = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload"],
+            cwd=ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(100):
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -219,7 +260,10 @@ def main() -> int:
         def health(n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
             return "GET", "/health", None, {}
 
-        def create(n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+        numbers = itertools.count()  # one key per POST across every phase (next() is atomic)
+
+        def create(_: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+            n = next(numbers)
             body = {
                 "channel": "hotline_12345",
                 "category": category.code,
@@ -242,11 +286,16 @@ def main() -> int:
                 },
             )
 
-        probe_status, probe_body = Session(base, cookies).request(*create(-1)[:2], *create(-1)[2:])
+        probe = create(-1)
+        probe_status, probe_body = Session(base, cookies).request(*probe)
         api_ok = probe_status in (200, 201)
         before = Case.objects.count()
+        received_before = measured_received()
+        loads = [loadavg()]
         trivial = load(base, cookies, health, args.requests, args.concurrency)
+        loads.append(loadavg())
         rows = [("GET /health (trivial view)", trivial)]
+        backlog = drained = None
         if api_ok:
             rows.append(
                 (
@@ -254,9 +303,37 @@ def main() -> int:
                     load(base, cookies, create, args.requests, args.concurrency),
                 )
             )
+            loads.append(loadavg())
+            backlog = pending_measures()
             rows.append(
                 ("GET /health again", load(base, cookies, health, args.requests, args.concurrency))
             )
+            loads.append(loadavg())
+            # The same again in alternating slices, so that the other load on the machine
+            # (it is shared) falls on both alike: the steadier ratio.
+            mixed: dict[str, list[tuple[float, list[float], dict[int, int]]]] = {"h": [], "p": []}
+            share = max(1, args.requests // args.rounds)
+            for _ in range(args.rounds):
+                mixed["h"].append(load(base, cookies, health, share, args.concurrency))
+                mixed["p"].append(load(base, cookies, create, share, args.concurrency))
+            loads.append(loadavg())
+            for label, key in (
+                (f"GET /health, {args.rounds} slices", "h"),
+                (f"POST, {args.rounds} slices between", "p"),
+            ):
+                parts = mixed[key]
+                seconds = sum(share / rate for rate, _, _ in parts)
+                statuses: dict[int, int] = {}
+                for _, _, st in parts:
+                    for code, n in st.items():
+                        statuses[code] = statuses.get(code, 0) + n
+                latencies = sorted(x for _, lat, _ in parts for x in lat)
+                rows.append((label, (share * len(parts) / seconds, latencies, statuses)))
+            if worker is not None:
+                started = time.perf_counter()
+                while pending_measures() and time.perf_counter() - started < 600:
+                    time.sleep(0.5)
+                drained = time.perf_counter() - started
         made = Case.objects.count() - before
         print(
             f"\n{connection.vendor} · gunicorn gthread {args.workers}×{args.threads} · concurrency "
@@ -268,28 +345,41 @@ def main() -> int:
             print(
                 f"{label:34} {rate:8.1f} {statuses and pct(lat, 0.5):8.1f} {pct(lat, 0.99):8.1f}  {statuses}"
             )
+        print("load average (1 min) before / after each phase: " + " → ".join(loads))
         if api_ok:
-            print(f"cases created: {made:,} (one per request)")
-            print(f"intake ÷ trivial: {rows[1][1][0] / trivial[0]:.2f}")
+            posts = args.requests + max(1, args.requests // args.rounds) * args.rounds
+            print(f"cases created: {made:,} by {posts:,} POSTs")
+            first, again = trivial[0], rows[2][1][0]
+            print(
+                f"intake ÷ trivial: {rows[1][1][0] / first:.2f} against the first /health phase, "
+                f"{rows[1][1][0] / again:.2f} against the second, "
+                f"{rows[1][1][0] / ((first + again) / 2):.2f} against their mean; "
+                f"in alternating slices: {rows[4][1][0] / rows[3][1][0]:.2f}"
+            )
+            if worker is not None:
+                print(
+                    f"measures tasks waiting at the end of the POST phase: {backlog:,}; all done "
+                    f"{drained:.1f} s after the last phase; cases received by the "
+                    f"measures meanwhile: {measured_received() - received_before:,} "
+                    f"(pending now: {pending_measures():,})"
+                )
         else:
             print(
                 f"POST /api/v1/cases/ answered {probe_status} ({probe_body[:80]!r}): the endpoint is "
                 "not in this build; rerun with --base-url against a build that has it."
             )
         if args.service_loop:
-            from unittest import mock  # noqa: PLC0415
-
             from shequ.cases import measures  # noqa: PLC0415
             from shequ.cases.services import case_register  # noqa: PLC0415
 
             actor = User.objects.get(username=args.user)
 
-            def loop(label: str) -> None:
+            def loop(label: str, *, inline: bool) -> None:
                 samples = []
                 started = time.perf_counter()
                 for n in range(args.service_loop):
                     t = time.perf_counter()
-                    case_register(
+                    case = case_register(
                         actor=actor,
                         channel="hotline_12345",
                         category=category,
@@ -298,7 +388,9 @@ def main() -> int:
                         area=grid,
                         reporter_name="王秀英",
                         reporter_phone="13812345678",
-                    )
+                    ).case
+                    if inline:
+                        measures.record(case)
                     samples.append((time.perf_counter() - t) * 1000)
                 rate = args.service_loop / (time.perf_counter() - started)
                 samples.sort()
@@ -307,15 +399,16 @@ def main() -> int:
                     f"p50 {statistics.median(samples):.1f} ms, p99 {pct(samples, 0.99):.1f} ms"
                 )
 
-            loop("")
-            # The measures' share of intake: the same loop without the rollup update.
-            with mock.patch.object(measures, "record", return_value=None):
-                loop(" without the measures' rollup update")
-            loop(" (again, with it)")
+            # The measures' share of intake: the same loop with the rollup update inline (as it
+            # was before decision 0035; the worker's task then finds nothing left to do).
+            loop(", measures left to the worker", inline=False)
+            loop(", measures recorded inline", inline=True)
+            loop(", measures left to the worker (again)", inline=False)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        for process in (server, worker):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
     return 0
 
 

@@ -38,7 +38,7 @@ from shequ.cases.categories import (
     category_import,
 )
 from shequ.cases.listing import CaseFilter, filter_cases
-from shequ.cases.models import Case, CaseLevel, Category, Channel, State
+from shequ.cases.models import Case, CaseLevel, CasePhoto, Category, Channel, State
 from shequ.cases.reporter import reveal_reporter
 from shequ.cases.serializers import (
     ActSerializer,
@@ -105,8 +105,16 @@ def _detail(request: Request, case: Case, status: int = 200, *, replayed: bool =
         .prefetch_related("assignments__department", "photos")
         .get(pk=case.pk)
     )
+    return _described(request, fresh, status, replayed=replayed)
+
+
+def _described(
+    request: Request, case: Case, status: int = 200, *, replayed: bool = False
+) -> Response:
+    """``case`` with its category (and its parent), area, parent case, assignments and photos
+    at hand."""
     response = Response(
-        CaseDetailSerializer(fresh, context={"request": request}).data, status=status
+        CaseDetailSerializer(case, context={"request": request}).data, status=status
     )
     if replayed:
         response[REPLAYED] = "true"
@@ -230,7 +238,11 @@ class CaseListCreate(generics.ListAPIView):  # type: ignore[type-arg]
         data = _valid(IntakeSerializer(data=request.data))
         user = request.user
         errors: list[FieldError] = []
-        category = Category.objects.filter(code=data["category"].strip(), is_active=True).first()
+        category = (
+            Category.objects.select_related("parent")
+            .filter(code=data["category"].strip(), is_active=True)
+            .first()
+        )
         if category is None:
             errors.append(FieldError("category", _("no active category has this code")))
         house = household = area = None
@@ -253,11 +265,14 @@ class CaseListCreate(generics.ListAPIView):  # type: ignore[type-arg]
             if household is None:
                 errors.append(FieldError("household", _("no such household in your area")))
         if data["area"] is not None:
-            area = Area.objects.filter(pk=data["area"]).first()
+            # Not its boundary: a point is placed by its own query (services._locate_point).
+            area = Area.objects.defer("boundary").filter(pk=data["area"]).first()
             if area is None:
                 errors.append(FieldError("area", _("no such area")))
         if errors:
             raise ServiceError.of(errors)
+
+        new_photos: list[CasePhoto] = []
 
         def work() -> tuple[Case, int]:
             registered = case_register(
@@ -281,6 +296,7 @@ class CaseListCreate(generics.ListAPIView):  # type: ignore[type-arg]
                 area=area,
                 photos=data["photos"],
             )
+            new_photos[:] = registered.photos
             return registered.case, 201 if registered.created else 200
 
         outcome = idempotency.run_once(
@@ -290,6 +306,13 @@ class CaseListCreate(generics.ListAPIView):  # type: ignore[type-arg]
             digest=_digest(request),
             work=work,
         )
+        if outcome.status == 201 and not outcome.replayed:
+            # Created by this request: the service's case is what the database holds (its
+            # category, area and photos are the objects written; a new case has no parent
+            # and no departments yet), so it is described without reading it back.
+            case = outcome.case
+            case._prefetched_objects_cache = {"assignments": [], "photos": new_photos}  # type: ignore[attr-defined]
+            return _described(request, case, 201)
         return _detail(request, outcome.case, outcome.status, replayed=outcome.replayed)
 
 

@@ -94,8 +94,9 @@ class Outcome:
     replayed: bool
 
 
-def _replay(found: IdempotencyKey, digest: str) -> Outcome:
-    if found.body_hash != digest:
+def _replay(found: tuple[str, int, int], digest: str) -> Outcome:
+    body_hash, case_id, status = found
+    if body_hash != digest:
         raise ConflictError.single(
             HEADER,
             _(
@@ -103,13 +104,14 @@ def _replay(found: IdempotencyKey, digest: str) -> Outcome:
                 "use a new key for a new request"
             ),
         )
-    return Outcome(found.case, found.status, replayed=True)
+    return Outcome(Case.objects.get(pk=case_id), status, replayed=True)
 
 
-def _find(actor: Any, scope: str, key: str) -> IdempotencyKey | None:
+def _find(actor: Any, scope: str, key: str) -> tuple[str, int, int] | None:
+    """(body hash, case id, status) of the key, read without the case: most keys are new."""
     return (
-        IdempotencyKey.objects.select_related("case")
-        .filter(actor=actor, scope=scope, key=key)
+        IdempotencyKey.objects.filter(actor=actor, scope=scope, key=key)
+        .values_list("body_hash", "case_id", "status")
         .first()
     )
 

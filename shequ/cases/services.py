@@ -93,6 +93,9 @@ def search_grams(*texts: str) -> str:
 class Registered:
     case: Case
     created: bool  # False when the same external reference was sent before
+    # The intake photos written now (empty for a case found again): with them and the case
+    # in hand, the caller can describe a new case without reading it back.
+    photos: tuple[CasePhoto, ...] = ()
 
 
 def _locate_point(longitude: float, latitude: float) -> Area | None:
@@ -312,12 +315,14 @@ def case_register(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     try:
-        with transaction.atomic():
+        # A savepoint only where a clash is expected and answered (the same reference at the
+        # same moment); without a reference a clash is an error and rolls back the caller.
+        with transaction.atomic(savepoint=bool(external_ref)):
             case.save()
             case.number = case_number(case)
             Case.objects.filter(pk=case.pk).update(number=case.number)
             event = _event(case, actor, "register", "", State.REGISTERED, public=True)
-            _save_photos(case, event, clean, PhotoKind.INTAKE)
+            saved = _save_photos(case, event, clean, PhotoKind.INTAKE)
             audit(
                 actor=actor,
                 action=AuditAction.CREATE,
@@ -333,12 +338,14 @@ def case_register(
             )
             hooks.after_event(case, event, None)
     except IntegrityError:
+        if not external_ref:
+            raise
         # The same hotline order arrived twice at the same moment: the other one won.
         existing = Case.objects.filter(channel=channel, external_ref=external_ref).first()
-        if external_ref and existing is not None:
+        if existing is not None:
             return Registered(existing, created=False)
         raise
-    return Registered(case, created=True)
+    return Registered(case, created=True, photos=tuple(saved))
 
 
 def case_number(case: Case) -> str:
@@ -347,8 +354,10 @@ def case_number(case: Case) -> str:
     return f"{day:%Y%m%d}-{case.pk:06d}"
 
 
-def _save_photos(case: Case, event: CaseEvent, photos: list[CleanPhoto], kind: str) -> None:
-    for photo in photos:
+def _save_photos(
+    case: Case, event: CaseEvent, photos: list[CleanPhoto], kind: str
+) -> list[CasePhoto]:
+    return [
         CasePhoto.objects.create(
             case=case,
             event=event,
@@ -359,6 +368,8 @@ def _save_photos(case: Case, event: CaseEvent, photos: list[CleanPhoto], kind: s
             height=photo.height,
             sha256=photo.sha256,
         )
+        for photo in photos
+    ]
 
 
 def _event(

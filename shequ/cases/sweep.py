@@ -38,13 +38,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shequ.cases import notify
+from shequ.cases import measures, notify
 from shequ.cases.deadlines import DEFAULT_POLICIES
 from shequ.cases.models import (
     Assignment,
     AssignmentState,
     Case,
     CaseEvent,
+    CaseMeasureEntry,
     DeadlinePolicy,
     State,
 )
@@ -452,4 +453,40 @@ def run_sweep(now: dt.datetime | None = None) -> SweepResult:
                 log.exception("sweep step %s failed on row %s", step.name, pk)
                 result.failed += 1
         result.done[step.name] = done
+    try:
+        result.done["measures_caught_up"] = record_missed_measures(now)
+    except Exception:
+        log.exception("sweep could not catch up the measures")
+        result.failed += 1
     return result
+
+
+# --- the measures of new cases ------------------------------------------------------------
+
+# Intake leaves a new case's measures to the worker (tasks.record_case_measures, decision
+# 0035). A task that failed (the database went away mid-task, say) is not retried by the
+# worker: each pass records the recent cases that still have no measures entry. Cases of the
+# last minute are left to their task, which is most likely just waiting its turn.
+MEASURES_LOOKBACK = 5000  # the newest cases, by id (the primary key's index)
+MEASURES_GRACE = dt.timedelta(minutes=1)
+
+
+def record_missed_measures(now: dt.datetime) -> int:
+    """Record the measures of recent cases that have none yet; returns how many. Under the
+    case lock, as the task and the transitions do: a case recorded meanwhile by either is
+    skipped, never counted twice."""
+    recent = Case.objects.order_by("-pk").values_list("pk", flat=True)[:MEASURES_LOOKBACK]
+    missing = list(
+        Case.objects.filter(pk__in=recent, created_at__lte=now - MEASURES_GRACE)
+        .exclude(models.Exists(CaseMeasureEntry.objects.filter(case_id=models.OuterRef("pk"))))
+        .values_list("pk", flat=True)
+    )
+    done = 0
+    for pk in missing:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().filter(pk=pk).first()
+            if case is None or CaseMeasureEntry.objects.filter(pk=pk).exists():
+                continue
+            measures.record(case)
+            done += 1
+    return done
