@@ -437,15 +437,22 @@ def board(request: HttpRequest) -> HttpResponse:
 # --- the list, search and export --------------------------------------------------------------
 
 
+AREA_CHOICES = 300  # the area filter's list; a district has more areas than a list can show
+
+
 def _list_areas(request: HttpRequest) -> list[Area]:
+    """The areas the filter offers: the first AREA_CHOICES in scope, and the one asked for
+    (from a link, say) even when it is further down, so that it filters instead of being
+    refused as not a choice."""
     paths = scope_of(request.user).paths_with(Perm.CASE_VIEW)
     if not paths:
         return []
-    return list(
-        Area.objects.current()
-        .filter(within("area_path", paths), level__gte=Level.STREET)
-        .order_by("area_path")[:300]
-    )
+    in_scope = Area.objects.current().filter(within("area_path", paths), level__gte=Level.STREET)
+    areas = list(in_scope.order_by("area_path")[:AREA_CHOICES])
+    asked = request.GET.get("area", "")
+    if asked.isdigit() and len(asked) < 16 and all(a.pk != int(asked) for a in areas):
+        areas += list(in_scope.filter(pk=int(asked)))
+    return areas
 
 
 def _filters(request: HttpRequest) -> tuple[CaseFilterForm, selectors.CaseFilter]:
