@@ -47,8 +47,10 @@ class Crumb:
 
 def breadcrumbs(user: Any, area: Area) -> list[Crumb]:
     paths = ancestors(area.area_path)
+    # Oldest first, so that where a code was reused (the same path) the newest version wins.
     rows = {
-        a.area_path: a for a in Area.objects.filter(area_path__in=paths).order_by("-valid_from")
+        a.area_path: a
+        for a in Area.objects.filter(area_path__in=paths).order_by("valid_from", "pk")
     }
     scope = scope_of(user)
     crumbs = []

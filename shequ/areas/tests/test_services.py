@@ -283,3 +283,30 @@ def test_messages_are_in_chinese_by_default(tree: Tree) -> None:
             parent=tree.community_a,
         )
     assert str(caught.value.errors[0].message) == "已被其他区划使用"
+
+
+def test_breadcrumbs_name_the_newest_version_of_a_reused_code(
+    tree: Tree, personas: Personas
+) -> None:
+    """Re-gridding retires a grid and may give its code to a new one (the same path): the
+    trail names the new grid, not the retired one."""
+    from shequ.areas.selectors import breadcrumbs  # noqa: PLC0415
+
+    today = timezone.localdate()
+    Area.objects.filter(area_path__startswith=tree.grid_a.area_path).update(
+        valid_from=today - dt.timedelta(days=60)
+    )
+    tree.grid_a.refresh_from_db()
+    area_retire(actor=SYSTEM, area=tree.grid_a, on=today)
+    new = area_create(
+        actor=SYSTEM,
+        level=tree.grid_a.level,
+        code=tree.grid_a.code,
+        name="新第一网格",
+        parent=tree.community_a,
+        valid_from=today,
+    ).area
+    assert new.area_path == tree.grid_a.area_path
+    names = [crumb.name for crumb in breadcrumbs(personas.dispatcher, new)]
+    assert names[-1] == "新第一网格"
+    assert names[-2] == tree.community_a.name
