@@ -186,6 +186,9 @@ def test_a_rolled_back_intake_leaves_no_task(world: CaseWorld, settings: Any) ->
     assert not Case.objects.exists()
 
 
+# The real worker closes its connection between tasks (close_old_connections), which inside
+# the test's transaction broke it on PostgreSQL: it runs with committed data, as in production.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_runs_the_task(world: CaseWorld, settings: Any) -> None:
     from django.core.management import call_command  # noqa: PLC0415
 
