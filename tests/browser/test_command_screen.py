@@ -79,7 +79,9 @@ def test_dispatcher_drills_down_to_an_overdue_case(
     page.locator(".leaflet-tooltip", has_text="洛龙社区").wait_for()
     page.locator("#command-map path.leaflet-interactive").nth(0).click(force=True)
     page.locator("#map-panel [data-drill]").click()
-    page.locator(".leaflet-tooltip", has_text="第一网格").wait_for()
+    page.locator(".leaflet-tooltip", has_text="第一网格").wait_for(
+        state="attached"
+    )  # a label may be moved or hidden off a marker
     assert page.locator("#map-title").inner_text() == "洛龙社区"
     page.locator("#command-map path.leaflet-interactive").nth(0).click(force=True)
     page.locator("#map-panel h2", has_text="第一网格").wait_for()
