@@ -20,6 +20,7 @@ from shequ.cases.models import Case, CaseMeasure, CaseMeasureEntry
 from shequ.cases.services import case_act
 from shequ.cases.tasks import record_case_measures
 from shequ.cases.testing import CaseWorld, new_case
+from shequ.cases.tests.test_api import intake_body
 from shequ.dashboards import load as dashboards_load
 
 CASES = "/api/v1/cases/"
@@ -27,18 +28,9 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 
 
 def _body(world: CaseWorld, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "channel": "hotline_12345",
-        "category": "0301",
-        "level": "routine",
-        "title": "洛龙路路灯不亮",
-        "description": "洛龙路与春融街交叉口往东第三盏路灯连续三晚不亮。",
-        "reporter_name": "王秀英",
-        "reporter_phone": "13812345678",
-        "area": world.tree.grid_a.pk,
-    }
-    body.update(overrides)
-    return body
+    """test_api's intake body, with a reporter (whose phone the answer must describe)."""
+    reporter = {"reporter_name": "王秀英", "reporter_phone": "13812345678"}
+    return intake_body(world, **{**reporter, **overrides})
 
 
 def _jpeg(colour: tuple[int, int, int]) -> bytes:
