@@ -351,6 +351,15 @@ def _cases(chunk: int = 50_000) -> Iterator[list[Case]]:
 _INDEX = {name: i for i, name in enumerate(COUNTS)}
 
 
+# Each dimension's name and the daily table's column it splits by, as SQL.
+_DIM_SQL = (
+    ("", "''"),
+    ("category", "CAST(category_id AS TEXT)"),
+    ("level", "level"),
+    ("channel", "channel"),
+)
+
+
 def _month_sql(vendor: str) -> str:
     """Every daily row added to its month at every area above and including its own, one
     dimension at a time: what ``month_rows`` does for one event, done by the database for
@@ -369,12 +378,7 @@ def _month_sql(vendor: str) -> str:
     dims = " UNION ALL ".join(
         f"SELECT {truncate} AS m, area_path, department_id, '{dim}' AS dim, {value} AS value, "  # noqa: S608 - constants
         f"{counts} FROM {day}"
-        for dim, value in (
-            ("", "''"),
-            ("category", "CAST(category_id AS TEXT)"),
-            ("level", "level"),
-            ("channel", "channel"),
-        )
+        for dim, value in _DIM_SQL
     )
     own = (
         f"SELECT m, area_path, department_id, dim, value, {sums} FROM ({dims}) x "  # noqa: S608 - our tables
@@ -414,12 +418,7 @@ def _open_sql(vendor: str) -> tuple[str, str]:
     dims = " UNION ALL ".join(
         f"SELECT day, area_path, department_id, '{dim}' AS dim, {value} AS value, due_open "  # noqa: S608 - constants
         f"FROM {day} WHERE due_open <> 0"
-        for dim, value in (
-            ("", "''"),
-            ("category", "CAST(category_id AS TEXT)"),
-            ("level", "level"),
-            ("channel", "channel"),
-        )
+        for dim, value in _DIM_SQL
     )
     prefix = "substr(o.area_path, 1, l.n)"
     lengths = f"SELECT DISTINCT length(area_path) AS n FROM {area}"  # noqa: S608 - our table
