@@ -3,7 +3,6 @@ number is a number, an id is an id); the rules of a case live in the services.""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -23,12 +22,12 @@ from shequ.cases.models import (
 from shequ.cases.reporter import REVEALABLE, may_see_reporter
 from shequ.cases.services import available_actions
 from shequ.cases.workflow import Action
-from shequ.core.api import MAX_ID, MAX_INT
+from shequ.core.api import MAX_ID, MAX_INT, SharedFields
 
 TEXT_MAX = 4000
 
 
-class IntakeSerializer(serializers.Serializer[Any]):
+class IntakeSerializer(SharedFields, serializers.Serializer[Any]):
     """A new case. ``category`` is a category code (e.g. ``0301``); the place is a point,
     a house, a household or an area (the street's unassigned queue when a point is in no
     grid)."""
@@ -67,7 +66,7 @@ class IntakeSerializer(serializers.Serializer[Any]):
     )
 
 
-class ActSerializer(serializers.Serializer[Any]):
+class ActSerializer(SharedFields, serializers.Serializer[Any]):
     """The fields an action may need (the workflow table says which one needs which)."""
 
     version = serializers.IntegerField(
@@ -174,23 +173,9 @@ class AvailableActionSerializer(serializers.Serializer[Any]):
     required = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
 
-# The fields ModelSerializer builds from the model, per serializer class (see get_fields).
-_BUILT_FIELDS: dict[type, dict[str, serializers.Field[Any, Any, Any, Any]]] = {}
-
-
-class CaseSerializer(serializers.ModelSerializer[Case]):
-    """A case in a list: no reporter, no timeline."""
-
-    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
-        """ModelSerializer reads the model's fields and builds a field object for each on
-        every instance (~2.5 ms for the detail's 50 fields); what it builds depends on the
-        class alone, so it is built once per class and each instance gets a deep copy, as
-        DRF itself does with the declared fields (~0.7 ms)."""
-        cls = type(self)
-        built = _BUILT_FIELDS.get(cls)
-        if built is None:
-            built = _BUILT_FIELDS[cls] = super().get_fields()
-        return copy.deepcopy(built)
+class CaseSerializer(SharedFields, serializers.ModelSerializer[Case]):
+    """A case in a list: no reporter, no timeline. Its fields are built once per class
+    (``SharedFields``); the detail's method fields read the request from this instance."""
 
     category = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.full_name", read_only=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from typing import Any, ClassVar
 
 from django.core.exceptions import (
     PermissionDenied,
@@ -14,10 +15,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.fields import SkipField
 from rest_framework.pagination import CursorPagination
+from rest_framework.relations import PKOnlyObject
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import BindingDict
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -29,6 +33,70 @@ from shequ.core.errors import NotAllowed, ServiceError
 # body is refused by the serializer, not passed on to the database to overflow there.
 MAX_ID = 2**63 - 1
 MAX_INT = 2**31 - 1
+
+
+_SHARED_LOCK = threading.Lock()
+
+
+class SharedFields:
+    """A serializer whose field objects are built once per class and shared by its instances.
+
+    DRF builds every field of a serializer again for each instance: it deep-copies the
+    declared fields and, for a ModelSerializer, reads the model and builds the rest — for the
+    case detail's ~50 fields about a quarter of a ``POST /api/v1/cases/`` (bench/README.md,
+    "Case intake"). A built field holds no state of a request: reading a value
+    (``get_attribute``, ``to_representation``) and checking one (``run_validation``) use only
+    what the field was built with. What does depend on the instance is a
+    ``SerializerMethodField`` (it calls a method of its serializer, which reads the
+    serializer's context), so ``to_representation`` calls those methods on ``self``.
+
+    Only for serializers none of whose other fields read ``self.context`` (no hyperlinks, no
+    ``CurrentUserDefault``, no context-dependent defaults): the shared fields are bound to a
+    template instance that has no context. ``shequ/cases/tests/test_shared_fields.py`` compares the output
+    and the errors with DRF's own per-instance fields.
+    """
+
+    _shared: ClassVar[
+        dict[type, tuple[BindingDict, tuple[serializers.Field[Any, Any, Any, Any], ...]]]
+    ] = {}
+
+    @classmethod
+    def _shared_fields(
+        cls,
+    ) -> tuple[BindingDict, tuple[serializers.Field[Any, Any, Any, Any], ...]]:
+        shared = SharedFields._shared.get(cls)
+        if shared is None:
+            with _SHARED_LOCK:
+                shared = SharedFields._shared.get(cls)
+                if shared is None:
+                    template: Any = cls()
+                    fields = BindingDict(template)
+                    for name, field in template.get_fields().items():
+                        fields[name] = field
+                    readable = tuple(f for f in fields.values() if not f.write_only)
+                    shared = SharedFields._shared[cls] = (fields, readable)
+        return shared
+
+    @property
+    def fields(self) -> BindingDict:
+        return self._shared_fields()[0]
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """DRF's ``Serializer.to_representation`` over the shared fields, with the method
+        fields called on this instance."""
+        ret: dict[str, Any] = {}
+        for field in self._shared_fields()[1]:
+            name: str = field.field_name  # type: ignore[assignment]  # set by bind()
+            if isinstance(field, serializers.SerializerMethodField):
+                ret[name] = getattr(self, field.method_name)(instance)
+                continue
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            ret[name] = None if check is None else field.to_representation(attribute)
+        return ret
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
