@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from shequ.core import audit_guard
+from shequ.core import audit_guard, memo
 from shequ.core.testing import Personas, Tree, build_personas, build_tree
 
 
@@ -25,6 +25,14 @@ def tree(db: Any) -> Tree:
 @pytest.fixture
 def personas(tree: Tree) -> Personas:
     return build_personas(tree)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memos() -> Any:
+    """What one test read into the process's memos is not another test's database."""
+    memo.clear_all()
+    yield
+    memo.clear_all()
 
 
 @pytest.fixture(autouse=True)

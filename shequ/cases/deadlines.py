@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from shequ.cases.models import CalendarDay, CaseLevel, Category, DayKind, DeadlinePolicy, TimeUnit
+from shequ.core.memo import Memo
 
 # The seeded policies, and the deadlines when a level has no policy row: level, accept or
 # check in within (amount, unit), resolve within (amount, unit), warn hours before.
@@ -22,8 +23,6 @@ DEFAULT_POLICIES: tuple[tuple[str, int, str, int, str, int], ...] = (
     (CaseLevel.KEY, 4, TimeUnit.HOURS, 3, TimeUnit.WORKING_DAYS, 4),
     (CaseLevel.EMERGENCY, 1, TimeUnit.HOURS, 24, TimeUnit.HOURS, 2),
 )
-# Far enough to find N working days after any start even across the Spring Festival.
-_LOOKAHEAD_DAYS = 40
 
 
 @dataclass(frozen=True)
@@ -44,14 +43,26 @@ class Deadlines:
     warn: dt.timedelta
 
 
-class Calendar:
-    """The working days around a date, read once from the calendar table."""
+# The calendar table (a few dozen rows a year) and the policy rows, kept in the process
+# (decision 0036): every new case and every deadline reads them.
+_special_days: Memo[dict[dt.date, str]] = Memo(
+    lambda: dict(CalendarDay.objects.values_list("day", "kind")), ttl=300, models=(CalendarDay,)
+)
+_policies: Memo[dict[str, tuple[int, str, int, str, int]]] = Memo(
+    lambda: {
+        p.level: (p.respond_within, p.respond_unit, p.resolve_within, p.resolve_unit, p.warn_hours)
+        for p in DeadlinePolicy.objects.all()
+    },
+    ttl=300,
+    models=(DeadlinePolicy,),
+)
 
-    def __init__(self, start: dt.date, days: int) -> None:
-        rows = CalendarDay.objects.filter(
-            day__gte=start, day__lte=start + dt.timedelta(days=days)
-        ).values_list("day", "kind")
-        self.special = dict(rows)
+
+class Calendar:
+    """The working days: weekdays, except the holidays, plus the make-up working days."""
+
+    def __init__(self) -> None:
+        self.special = _special_days.get()
 
     def is_working(self, day: dt.date) -> bool:
         kind = self.special.get(day)
@@ -63,12 +74,12 @@ class Calendar:
 
 
 def is_working_day(day: dt.date) -> bool:
-    return Calendar(day, 0).is_working(day)
+    return Calendar().is_working(day)
 
 
 def working_days_after(start: dt.date, count: int) -> dt.date:
     """The ``count``-th working day after ``start`` (``start`` itself is not counted)."""
-    calendar = Calendar(start, count * 2 + _LOOKAHEAD_DAYS)
+    calendar = Calendar()
     day = start
     found = 0
     while found < count:
@@ -97,11 +108,11 @@ def _category_rule(category: Category | None, attr: str) -> Rule | None:
 
 
 def deadlines_for(category: Category | None, level: str) -> Deadlines:
-    policy = DeadlinePolicy.objects.filter(level=level).first()
+    policy = _policies.get().get(level)
     if policy is not None:
-        respond = Rule(policy.respond_within, policy.respond_unit)
-        resolve = Rule(policy.resolve_within, policy.resolve_unit)
-        warn = dt.timedelta(hours=policy.warn_hours)
+        r_amount, r_unit, s_amount, s_unit, hours = policy
+        respond, resolve = Rule(r_amount, r_unit), Rule(s_amount, s_unit)
+        warn = dt.timedelta(hours=hours)
     else:
         _, r_amount, r_unit, s_amount, s_unit, hours = next(
             p for p in DEFAULT_POLICIES if p[0] == level

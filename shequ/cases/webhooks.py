@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +39,7 @@ from shequ.cases.models_notify import DeliveryState, Webhook, WebhookDelivery
 from shequ.core.audit import AuditAction, audit
 from shequ.core.crypto import decrypt, encrypt
 from shequ.core.errors import FieldError, ServiceError
+from shequ.core.memo import Memo
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def webhook_deactivate(*, actor: Any, webhook: Webhook) -> Webhook:
     """Stop sending to a webhook; what is still waiting is not sent either."""
     with transaction.atomic():
         changed = Webhook.objects.filter(pk=webhook.pk, is_active=True).update(is_active=False)
+        _active.changed()
         if changed:
             WebhookDelivery.objects.filter(webhook=webhook, state=DeliveryState.PENDING).update(
                 state=DeliveryState.FAILED,
@@ -150,19 +152,29 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
+# The active webhooks' (id, channel), kept in the process for 30 s (decision 0036): every
+# event of every case asks. A webhook made or switched off elsewhere is seen within that time
+# (a delivery made for a webhook switched off meanwhile is never sent: see ``claim``).
+_active: Memo[list[tuple[int, str]]] = Memo(
+    lambda: list(Webhook.objects.filter(is_active=True).values_list("pk", "channel")),
+    ttl=30,
+    models=(Webhook,),
+)
+
+
 def on_event(case: Case, event: CaseEvent) -> None:
     """One delivery row per active webhook that wants this case (inside the transition)."""
     if not wants(event):
         return
-    hooks = Webhook.objects.filter(is_active=True).filter(Q(channel="") | Q(channel=case.channel))
+    hooks = [pk for pk, channel in _active.get() if channel in ("", case.channel)]
+    if not hooks:
+        return
     now = timezone.now()
     body = payload(case, event)
     rows = [
-        WebhookDelivery(webhook=hook, case=case, event=event, payload=body, next_attempt_at=now)
-        for hook in hooks
+        WebhookDelivery(webhook_id=pk, case=case, event=event, payload=body, next_attempt_at=now)
+        for pk in hooks
     ]
-    if not rows:
-        return
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
     transaction.on_commit(_enqueue_delivery)
 
