@@ -41,23 +41,28 @@ def case_changed(case: Case, event: CaseEvent, before: dict[str, Any] | None) ->
     apply(delta)
 
 
+_ROWS_PER_STATEMENT = 1000
+
+
 def apply(delta: Counter[LoadKey]) -> None:
-    """Add each count to its area and every area above it, one statement for all rows."""
+    """Add each count to its area and every area above it: one statement for an intake's
+    rows (in key order, so two transactions lock shared rows in the same order)."""
     total: Counter[LoadKey] = Counter()
     for (path, level), n in delta.items():
         if n and path:
             for area_path in ancestors(path):
                 total[(area_path, level)] += n
-    rows = [(path, level, n) for (path, level), n in total.items() if n]
-    if not rows:
-        return
+    rows = sorted((path, level, n) for (path, level), n in total.items() if n)
     table = CaseLoad._meta.db_table
-    sql = (
-        f"INSERT INTO {table} (area_path, level, open) VALUES (%s, %s, %s) "  # noqa: S608 - our table
-        f"ON CONFLICT (area_path, level) DO UPDATE SET open = {table}.open + EXCLUDED.open"
-    )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            chunk = rows[start : start + _ROWS_PER_STATEMENT]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (area_path, level, open) VALUES {values} "  # noqa: S608 - our table
+                f"ON CONFLICT (area_path, level) DO UPDATE SET open = {table}.open + EXCLUDED.open",
+                [value for row in chunk for value in row],
+            )
 
 
 def rebuild() -> int:
