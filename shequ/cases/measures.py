@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -152,23 +152,40 @@ def _decode(key: list[Any], days: dict[str, dict[str, int]]) -> tuple[Key, Days]
 def record(case: Case) -> None:
     """Bring the rollups up to date with ``case`` as it is now (called by hooks.after_event
     inside the event's transaction, the case row locked by it)."""
-    if case.state in FINAL_STATES and case.state != State.CLOSED:
-        # The services write updated_at in the UPDATE itself, not on the instance.
-        case.updated_at = Case.objects.values_list("updated_at", flat=True).get(pk=case.pk)
-    key = case_key(case)
-    days = contribution(case, check_ins_of(case))
-    new_key, new_days = _encode(key, days)
-    entry = CaseMeasureEntry.objects.filter(pk=case.pk).values_list("key", "days").first()
-    changes: list[tuple[Key, Days, int]] = [(key, days, 1)]
-    if entry is not None:
-        if entry[0] == new_key and entry[1] == new_days:
-            return
-        old_key, old_days = _decode(*entry)
-        changes.append((old_key, old_days, -1))
-        CaseMeasureEntry.objects.filter(pk=case.pk).update(key=new_key, days=new_days)
-    else:
-        CaseMeasureEntry.objects.create(case_id=case.pk, key=new_key, days=new_days)
-    apply(changes)
+    record_many([case])
+
+
+def record_many(cases: Sequence[Case]) -> None:
+    """``record`` for several cases, each row locked by the caller: one read of their ledger
+    entries and one write of the rollups for all of them."""
+    entries = {
+        pk: (key, days)
+        for pk, key, days in CaseMeasureEntry.objects.filter(
+            pk__in=[case.pk for case in cases]
+        ).values_list("pk", "key", "days")
+    }
+    changes: list[tuple[Key, Days, int]] = []
+    created: list[CaseMeasureEntry] = []
+    for case in cases:
+        if case.state in FINAL_STATES and case.state != State.CLOSED:
+            # The services write updated_at in the UPDATE itself, not on the instance.
+            case.updated_at = Case.objects.values_list("updated_at", flat=True).get(pk=case.pk)
+        key = case_key(case)
+        days = contribution(case, check_ins_of(case))
+        new_key, new_days = _encode(key, days)
+        entry = entries.get(case.pk)
+        if entry is None:
+            created.append(CaseMeasureEntry(case_id=case.pk, key=new_key, days=new_days))
+        elif entry[0] == new_key and entry[1] == new_days:
+            continue
+        else:
+            changes.append((*_decode(*entry), -1))
+            CaseMeasureEntry.objects.filter(pk=case.pk).update(key=new_key, days=new_days)
+        changes.append((key, days, 1))
+    if created:
+        CaseMeasureEntry.objects.bulk_create(created)
+    if changes:
+        apply(changes)
 
 
 # --- writing the rollups ------------------------------------------------------------------

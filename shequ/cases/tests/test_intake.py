@@ -161,6 +161,33 @@ def test_an_event_before_the_worker_is_counted_once(world: CaseWorld, settings: 
     assert _matches_a_rebuild()
 
 
+def test_a_queued_task_takes_the_other_new_cases_along(world: CaseWorld, settings: Any) -> None:
+    """Tasks queued behind intakes: the first records every new case near it with one write
+    of the rollups; the others find their case counted. A case an event has meanwhile
+    recorded is counted once, and a case of an earlier batch is not read again."""
+    settings.TASKS = DB_TASKS
+    cases = [new_case(world, title=f"路灯 {n}") for n in range(4)]
+    accepted = case_act(actor=world.personas.community_staff, case=cases[2], action="accept")
+    assert set(CaseMeasureEntry.objects.values_list("case_id", flat=True)) == {accepted.pk}
+    with CaptureQueriesContext(connection) as first:
+        assert record_case_measures.call(cases[0].pk) is True
+    assert set(CaseMeasureEntry.objects.values_list("case_id", flat=True)) == {
+        c.pk for c in cases
+    }
+    rollup_writes = [q for q in first.captured_queries if "cases_casemeasure " in q["sql"]]
+    assert len(rollup_writes) == 1, [q["sql"][:80] for q in first.captured_queries]
+    kept = measures.table_snapshot()
+    for case in cases[1:]:
+        with CaptureQueriesContext(connection) as later:
+            assert record_case_measures.call(case.pk) is True
+        statements = [q for q in later.captured_queries if "SAVEPOINT" not in q["sql"]]
+        assert len(statements) == 2  # the lock, the look at its entry
+    assert measures.table_snapshot() == kept
+    received = sum(row[0] for row in kept[0].values())
+    assert received == 4
+    assert _matches_a_rebuild()
+
+
 def test_a_rolled_back_intake_leaves_no_task(world: CaseWorld, settings: Any) -> None:
     settings.TASKS = DB_TASKS
     seen: list[int] = []
