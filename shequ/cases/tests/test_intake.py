@@ -171,9 +171,7 @@ def test_a_queued_task_takes_the_other_new_cases_along(world: CaseWorld, setting
     assert set(CaseMeasureEntry.objects.values_list("case_id", flat=True)) == {accepted.pk}
     with CaptureQueriesContext(connection) as first:
         assert record_case_measures.call(cases[0].pk) is True
-    assert set(CaseMeasureEntry.objects.values_list("case_id", flat=True)) == {
-        c.pk for c in cases
-    }
+    assert set(CaseMeasureEntry.objects.values_list("case_id", flat=True)) == {c.pk for c in cases}
     rollup_writes = [q for q in first.captured_queries if "cases_casemeasure " in q["sql"]]
     assert len(rollup_writes) == 1, [q["sql"][:80] for q in first.captured_queries]
     kept = measures.table_snapshot()

@@ -71,11 +71,17 @@ def test_a_policy_saved_here_is_seen_at_once(world: CaseWorld) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_what_a_rolled_back_transaction_read_does_not_stay(world: CaseWorld) -> None:
-    with pytest.raises(RuntimeError), transaction.atomic():
-        CalendarDay.objects.create(day=dt.date(2027, 3, 2), kind=DayKind.HOLIDAY, name="未提交")
-        # Read inside the transaction: the memo now holds the uncommitted holiday.
-        assert working_days_after(MONDAY, 1) == dt.date(2027, 3, 3)
-        raise RuntimeError
+    seen: list[dt.date] = []
+
+    def change_read_then_fail() -> None:
+        with transaction.atomic():
+            CalendarDay.objects.create(day=dt.date(2027, 3, 2), kind=DayKind.HOLIDAY, name="未提交")
+            seen.append(working_days_after(MONDAY, 1))  # sees its own uncommitted holiday
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        change_read_then_fail()
+    assert seen == [dt.date(2027, 3, 3)]
     assert not CalendarDay.objects.filter(day=dt.date(2027, 3, 2)).exists()
     assert working_days_after(MONDAY, 1) == dt.date(2027, 3, 2)
 
