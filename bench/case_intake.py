@@ -189,6 +189,11 @@ def main() -> int:
     parser.add_argument("--user", default="community")
     parser.add_argument("--rounds", type=int, default=5, help="alternating slices after")
     parser.add_argument("--service-loop", type=int, default=500, help="direct case_register calls")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also measure POST /bench/floor/ in the slices (bench/floor_urls.py)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["SHEQU_VAR_DIR"] = str(ROOT / "var" / "bench")
@@ -232,7 +237,12 @@ def main() -> int:
                 str(args.threads),
             ],
             cwd=ROOT,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "bench.floor_settings"
+                if args.floor
+                else "config.settings",
+            },
             stderr=subprocess.DEVNULL,
         )
         # The background worker, as in production: a new case's measures are its work
@@ -286,6 +296,15 @@ def main() -> int:
                 },
             )
 
+        def floor(n: int) -> tuple[str, str, bytes | None, dict[str, str]]:
+            body = {"title": f"路灯不亮 {n}", "description": "洛龙路与春融街交叉口往东第三盏路灯。"}
+            return (
+                "POST",
+                "/bench/floor/",
+                json.dumps(body, ensure_ascii=False).encode(),
+                {"Content-Type": "application/json", "X-CSRFToken": csrf, "Referer": base + "/"},
+            )
+
         probe = create(-1)
         probe_status, probe_body = Session(base, cookies).request(*probe)
         api_ok = probe_status in (200, 201)
@@ -311,16 +330,25 @@ def main() -> int:
             loads.append(loadavg())
             # The same again in alternating slices, so that the other load on the machine
             # (it is shared) falls on both alike: the steadier ratio.
-            mixed: dict[str, list[tuple[float, list[float], dict[int, int]]]] = {"h": [], "p": []}
+            mixed: dict[str, list[tuple[float, list[float], dict[int, int]]]] = {
+                "h": [],
+                "p": [],
+                "f": [],
+            }
             share = max(1, args.requests // args.rounds)
             for _ in range(args.rounds):
                 mixed["h"].append(load(base, cookies, health, share, args.concurrency))
                 mixed["p"].append(load(base, cookies, create, share, args.concurrency))
+                if args.floor:
+                    mixed["f"].append(load(base, cookies, floor, share, args.concurrency))
             loads.append(loadavg())
-            for label, key in (
+            sliced = [
                 (f"GET /health, {args.rounds} slices", "h"),
                 (f"POST, {args.rounds} slices between", "p"),
-            ):
+            ]
+            if args.floor:
+                sliced.append((f"POST /bench/floor/, {args.rounds} slices between", "f"))
+            for label, key in sliced:
                 parts = mixed[key]
                 seconds = sum(share / rate for rate, _, _ in parts)
                 statuses: dict[int, int] = {}
@@ -356,6 +384,12 @@ def main() -> int:
                 f"{rows[1][1][0] / ((first + again) / 2):.2f} against their mean; "
                 f"in alternating slices: {rows[4][1][0] / rows[3][1][0]:.2f}"
             )
+            if args.floor:
+                print(
+                    f"floor (one ORM row, DRF, same middleware) ÷ trivial in the slices: "
+                    f"{rows[5][1][0] / rows[3][1][0]:.2f}; intake ÷ floor: "
+                    f"{rows[4][1][0] / rows[5][1][0]:.2f}"
+                )
             if worker is not None:
                 print(
                     f"measures tasks waiting at the end of the POST phase: {backlog:,}; all done "
