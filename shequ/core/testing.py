@@ -46,8 +46,17 @@ def build_tree() -> Tree:
     def make(
         level: Level, code: str, name: str, parent: Area | None, box: tuple[float, float, float]
     ) -> Area:
+        # From the same fixed past day as the personas: a test that travels to a fixed date
+        # (the screen's scene, deadlines) must find the areas current whatever day it runs —
+        # with "today" they vanished once the real date passed the travelled-to one.
         return area_create(
-            actor=SYSTEM, level=level, code=code, name=name, parent=parent, boundary=square(*box)
+            actor=SYSTEM,
+            level=level,
+            code=code,
+            name=name,
+            parent=parent,
+            boundary=square(*box),
+            valid_from=PERSONAS_SINCE,
         ).area
 
     city = make(Level.CITY, "530100", "昆明市", None, (102.0, 24.0, 2.0))
