@@ -4,8 +4,10 @@ with python-calamine."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
+import os
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -42,6 +44,7 @@ from shequ.registry.personal import (
     ID_NUMBER,
     PHONE,
     id_number_index,
+    phone_index,
     protect_id_number,
     protect_phone,
 )
@@ -939,6 +942,31 @@ def test_every_row_error_names_row_column_and_problem(
     assert errors_at(job, 17) == [("W 关爱标签", "unknown care tag: 外星人")]
     assert errors_at(job, 18) == []
     assert job.valid_rows == 2
+
+
+def test_the_worker_process_encrypts_with_this_processs_keys(
+    tree: Any, staff: Any, family: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker is spawned (a fresh interpreter, not a fork of this one, which has
+    threads): it takes the keys this process has, not the ones its environment would give
+    it, so the people it encrypted and indexed are read and found here. And no fork."""
+    settings.SHEQU_FIELD_KEYS = "k2:" + base64.b64encode(bytes(range(32))).decode()
+    settings.SHEQU_INDEX_KEY = base64.b64encode(bytes(range(32, 64))).decode()
+    monkeypatch.setattr(pipeline, "CHUNK", 2)  # four rows: two chunks, the worker's
+    monkeypatch.setattr(pipeline, "WORKERS", 1)
+
+    def no_fork() -> int:
+        raise AssertionError("the worker was forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    job = run(staff, tree.community_a, make_xlsx(family), commit=True)
+    assert job.status == ImportStatus.DONE, job.errors
+    zhao = Resident.objects.get(name="赵建国")
+    assert zhao.id_number_enc.split(".")[1] == "k2"
+    assert decrypt(zhao.id_number_enc, purpose=ID_NUMBER) == pid(1950, 11)
+    assert decrypt(zhao.phone_enc, purpose=PHONE) == "13900001111"
+    assert zhao.id_number_bidx == id_number_index(pid(1950, 11))
+    assert zhao.phone_bidx == phone_index("13900001111")
 
 
 @pytest.mark.usefixtures("both_readers")
