@@ -24,27 +24,36 @@ PRECEDENCE = (
 )
 
 
-def colour_of(house: House) -> Colour:
+def colours_of(house: House) -> tuple[Colour, Colour]:
+    """The house's colour and its colour without care (``House.colour_without_care``: what
+    it would be if nobody in it needed care)."""
     residents = Resident.objects.filter(household__house=house, moved_out_on__isnull=True)
-    if ResidentCare.objects.filter(resident__in=residents).exists():
-        return Colour.CARE
+    care = ResidentCare.objects.filter(resident__in=residents).exists()
     units = list(Unit.objects.filter(house=house).values_list("is_business", flat=True))
     if house.use == HouseUse.BUSINESS or any(units):
-        return Colour.BUSINESS
-    if house.use == HouseUse.OFFICE or (units and not any(units)):
-        return Colour.OFFICE
-    residencies = set(residents.values_list("residency", flat=True))
-    if Residency.NON_LOCAL in residencies:
-        return Colour.NON_LOCAL
-    if residencies:
-        return Colour.REGISTERED
-    return Colour.VACANT
+        base = Colour.BUSINESS
+    elif house.use == HouseUse.OFFICE or (units and not any(units)):
+        base = Colour.OFFICE
+    else:
+        residencies = set(residents.values_list("residency", flat=True))
+        if Residency.NON_LOCAL in residencies:
+            base = Colour.NON_LOCAL
+        elif residencies:
+            base = Colour.REGISTERED
+        else:
+            base = Colour.VACANT
+    return (Colour.CARE if care else base), base
+
+
+def colour_of(house: House) -> Colour:
+    return colours_of(house)[0]
 
 
 def colours_without_care(house_ids: list[int]) -> dict[int, Colour]:
     """The colour each house would have if nobody in it needed care: what is shown to those
     who may not see care tags (decision 0011), since a "care" cell on the building map says
-    as much as the tag itself."""
+    as much as the tag itself. Derived from the register, in bulk; what every writer stores
+    as ``House.colour_without_care``, which is what readers read."""
     from shequ.registry.sheets.writer import colour_from  # noqa: PLC0415 - writer imports us
 
     if not house_ids:

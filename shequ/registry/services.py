@@ -28,7 +28,7 @@ from shequ.core.masking import mask_phone
 from shequ.core.saving import create_audited
 from shequ.core.validators import check_id_number, check_phone, check_uscc
 from shequ.registry import stats
-from shequ.registry.colours import colour_of
+from shequ.registry.colours import colours_of
 from shequ.registry.grams import grams
 from shequ.registry.models import (
     Building,
@@ -270,16 +270,20 @@ def _negate(counts: Counter[stats.Key]) -> Counter[stats.Key]:
 
 
 def _recolour(houses: Iterable[House | None]) -> None:
-    """Derive each house's colour again and move its count between colours."""
+    """Derive each house's colour (and its colour without care) again and move its count
+    between colours."""
     changes: list[tuple[str, Counter[stats.Key]]] = []
     for house in {h.pk: h for h in houses if h is not None}.values():
-        colour = colour_of(house)
+        colour, without_care = colours_of(house)
         if colour != house.colour:
             changes.append(
                 (house.area_path, Counter({("colour", house.colour): -1, ("colour", colour): 1}))
             )
-            House.objects.filter(pk=house.pk).update(colour=colour)
-            house.colour = colour
+        if (colour, without_care) != (house.colour, house.colour_without_care):
+            House.objects.filter(pk=house.pk).update(
+                colour=colour, colour_without_care=without_care
+            )
+            house.colour, house.colour_without_care = colour, without_care
     stats.apply(changes)
 
 
@@ -409,7 +413,7 @@ def house_create(
         floor_area=floor_area,
         property_right=property_right,
     )
-    house.colour = _colour_of_empty(house)
+    house.colour = house.colour_without_care = _colour_of_empty(house)
     create_audited(
         house,
         actor=actor,

@@ -26,7 +26,7 @@ from shequ.core.errors import ServiceError
 from shequ.core.models import AuditRecord
 from shequ.core.validators import valid_test_id_number
 from shequ.registry import stats
-from shequ.registry.colours import colour_of
+from shequ.registry.colours import colour_of, colours_of
 from shequ.registry.models import (
     Building,
     House,
@@ -55,6 +55,7 @@ from shequ.registry.services import (
     house_create,
     household_create,
     resident_add,
+    resident_update,
 )
 from shequ.registry.sheets import checker, export, pipeline, reader, staged, writer, xlsx
 from shequ.registry.sheets.checker import check_person
@@ -324,6 +325,7 @@ def test_import_writes_what_the_services_would(tree: Any, staff: Any, family: An
     # colours, as colour_of derives them
     for house in House.objects.all():
         assert house.colour == colour_of(house), house.room
+        assert (house.colour, house.colour_without_care) == colours_of(house), house.room
     assert dict(House.objects.values_list("room", "colour")) == {
         "201": "care",
         "202": "non_local",
@@ -507,6 +509,42 @@ def test_existing_house_and_household_are_matched(tree: Any, staff: Any, registe
     imported = stat_rows()
     stats.rebuild()
     assert imported == stat_rows()
+
+
+def test_the_import_keeps_the_colours_without_care(tree: Any, staff: Any, register: Any) -> None:
+    """A house of the register that the import touches, and the houses it adds, carry the
+    colour without care as derived from what the import wrote (the map reads it)."""
+    resident_update(actor=SYSTEM, resident=register.zhang, care_tags=["living_alone"])
+    Household.objects.filter(pk=register.household.pk).update(external_ref="Z-1")
+    rows = [
+        base_row(
+            tree.grid_a.code,
+            小区="龙城小区",
+            楼栋号="1栋",
+            单元=1,
+            楼层=1,
+            房号="101",
+            户编号="Z-1",
+            姓名="周流动",
+            与户主关系="其他",
+            人口类别="流动",
+        ),
+        base_row(
+            tree.grid_a.code, 楼层=3, 房号="301", 户编号="N-1", 姓名="吴关爱", 关爱标签="低保"
+        ),
+        base_row(tree.grid_a.code, 楼层=3, 房号="302", 户编号="N-2", 姓名="郑平常"),
+    ]
+    job = run(staff, tree.community_a, make_xlsx(rows), commit=True)
+    assert job.status == ImportStatus.DONE, job.errors
+    colours = {
+        h.room: (h.colour, h.colour_without_care)
+        for h in House.objects.filter(room__in=["101", "301", "302"])
+    }
+    assert colours["101"] == ("care", "non_local")
+    assert colours["301"] == ("care", "registered")
+    assert colours["302"] == ("registered", "registered")
+    for house in House.objects.all():
+        assert (house.colour, house.colour_without_care) == colours_of(house), house.room
 
 
 def test_valid_only_imports_the_valid_rows(tree: Any, staff: Any, family: Any) -> None:

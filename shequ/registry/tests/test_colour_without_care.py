@@ -1,0 +1,58 @@
+"""House.colour_without_care: stored beside the colour, and filled by its migration for the
+houses that were there before it."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db import IntegrityError, transaction
+
+from shequ.core.actors import SYSTEM
+from shequ.registry.colours import colours_of
+from shequ.registry.models import House
+from shequ.registry.services import house_update, resident_update, unit_add
+from shequ.registry.testing import Register
+
+pytestmark = pytest.mark.django_db
+
+migration = importlib.import_module("shequ.registry.migrations.0002_house_colour_without_care")
+
+
+def stored() -> dict[int, tuple[str, str]]:
+    return {
+        pk: (c, w) for pk, c, w in House.objects.values_list("pk", "colour", "colour_without_care")
+    }
+
+
+def derived() -> dict[int, tuple[str, str]]:
+    return {h.pk: tuple(str(c) for c in colours_of(h)) for h in House.objects.all()}  # type: ignore[misc]
+
+
+def test_the_migration_fills_what_the_writers_would(register: Register) -> None:
+    resident_update(actor=SYSTEM, resident=register.zhang, care_tags=["living_alone"])
+    resident_update(actor=SYSTEM, resident=register.wang, care_tags=["disabled"])
+    unit_add(actor=SYSTEM, house=register.other_house, name="七彩物业", is_business=False)
+    house_update(actor=SYSTEM, house=register.empty_house, use="business")
+    expected = stored()
+    assert expected == derived()
+    assert {expected[register.house.pk], expected[register.other_house.pk]} == {
+        ("care", "registered"),
+        ("care", "office"),
+    }
+    # as before the migration: a care house's colour without care not yet known
+    House.objects.filter(colour="care").update(colour_without_care="vacant")
+    migration.fill(apps, None)
+    assert stored() == expected
+
+
+def test_a_colour_without_care_that_disagrees_is_refused(register: Register) -> None:
+    house: Any = House.objects.get(pk=register.house.pk)
+    assert house.colour == "registered"
+    for colour, without_care in (("registered", "vacant"), ("care", "care")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            House.objects.filter(pk=house.pk).update(
+                colour=colour, colour_without_care=without_care
+            )
