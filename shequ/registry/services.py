@@ -274,16 +274,28 @@ def _recolour(houses: Iterable[House | None]) -> None:
     between colours."""
     changes: list[tuple[str, Counter[stats.Key]]] = []
     for house in {h.pk: h for h in houses if h is not None}.values():
+        # The stored colours, locked, not the instance's: it may have been loaded before
+        # another service (or request) recoloured the house, and its count would then move
+        # from a colour it no longer has, and a colour without care go unwritten.
+        locked = (
+            House.objects.select_for_update()
+            .filter(pk=house.pk)
+            .values_list("colour", "colour_without_care", "use")
+            .first()
+        )
+        if locked is None:
+            continue
+        stored, house.use = locked[:2], locked[2]
         colour, without_care = colours_of(house)
-        if colour != house.colour:
+        if colour != stored[0]:
             changes.append(
-                (house.area_path, Counter({("colour", house.colour): -1, ("colour", colour): 1}))
+                (house.area_path, Counter({("colour", stored[0]): -1, ("colour", colour): 1}))
             )
-        if (colour, without_care) != (house.colour, house.colour_without_care):
+        if (colour, without_care) != stored:
             House.objects.filter(pk=house.pk).update(
                 colour=colour, colour_without_care=without_care
             )
-            house.colour, house.colour_without_care = colour, without_care
+        house.colour, house.colour_without_care = colour, without_care
     stats.apply(changes)
 
 

@@ -56,3 +56,30 @@ def test_a_colour_without_care_that_disagrees_is_refused(register: Register) -> 
             House.objects.filter(pk=house.pk).update(
                 colour=colour, colour_without_care=without_care
             )
+
+
+def test_a_house_loaded_before_it_was_recoloured_moves_the_right_count(
+    register: Register,
+) -> None:
+    """A service handed a house object loaded before another recoloured the house (here the
+    fixture's, from before its household moved in) derives from the stored colours: the
+    rollup counts stay those a rebuild gives, and the colour without care is written."""
+    from shequ.registry import stats  # noqa: PLC0415
+    from shequ.registry.models import RegisterStat  # noqa: PLC0415
+
+    stale = register.other_house
+    assert stale.colour == "vacant"  # in memory; stored: non_local
+    resident_update(actor=SYSTEM, resident=register.wang, care_tags=["disabled"])
+    unit_add(actor=SYSTEM, house=stale, name="七彩物业", is_business=False)
+    assert stored()[stale.pk] == ("care", "office")
+
+    def rollups() -> set[tuple[str, str, str, int]]:
+        return set(
+            RegisterStat.objects.filter(measure="colour", count__gt=0).values_list(
+                "area_path", "measure", "key", "count"
+            )
+        )
+
+    counted = rollups()
+    stats.rebuild()
+    assert counted == rollups()
