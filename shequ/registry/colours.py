@@ -73,12 +73,11 @@ def colours_without_care(house_ids: list[int]) -> dict[int, Colour]:
 
 
 def hide_care(houses: list[House]) -> list[House]:
-    """Recolour, in memory only, the houses shown as "care" to someone who may not see care.
-    The objects are for display: never save them."""
-    base = colours_without_care([h.pk for h in houses if h.colour == Colour.CARE])
+    """Recolour, in memory only, the houses shown as "care" to someone who may not see care:
+    their stored colour without care. The objects are for display: never save them."""
     for house in houses:
-        if house.pk in base:
-            house.colour = base[house.pk]
+        if house.colour == Colour.CARE:
+            house.colour = house.colour_without_care
     return houses
 
 
@@ -86,16 +85,19 @@ def counts_without_care(
     area_path: str, counts: dict[tuple[str, str], int]
 ) -> dict[tuple[str, str], int]:
     """Rollup counts with the area's "care" houses counted under their colour without care."""
+    from django.db.models import Count  # noqa: PLC0415
+
     from shequ.core.paths import within  # noqa: PLC0415
 
-    care = list(
-        House.objects.filter(within("area_path", [area_path]), colour=Colour.CARE).values_list(
-            "pk", flat=True
-        )
-    )
     result = dict(counts)
     result.pop(("colour", Colour.CARE.value), None)
-    for colour in colours_without_care(care).values():
-        key = ("colour", colour.value)
-        result[key] = result.get(key, 0) + 1
+    care = (
+        House.objects.filter(within("area_path", [area_path]), colour=Colour.CARE)
+        .values_list("colour_without_care")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for colour, n in care:
+        key = ("colour", colour)
+        result[key] = result.get(key, 0) + n
     return result

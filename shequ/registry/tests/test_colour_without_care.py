@@ -58,6 +58,43 @@ def test_a_colour_without_care_that_disagrees_is_refused(register: Register) -> 
             )
 
 
+def test_the_pages_show_the_street_the_colours_derived_again(
+    register: Register, personas: Any, client: Any
+) -> None:
+    """The building page, the house page, the API's house and the register's legend show
+    someone who may not see care each care house's stored colour without care: what deriving
+    it again gives (here not the same for every care house)."""
+    from collections import Counter  # noqa: PLC0415
+
+    from django.urls import reverse  # noqa: PLC0415
+
+    from shequ.registry.colours import colours_without_care  # noqa: PLC0415
+
+    resident_update(actor=SYSTEM, resident=register.zhang, care_tags=["living_alone"])
+    resident_update(actor=SYSTEM, resident=register.wang, care_tags=["disabled"])
+    unit_add(actor=SYSTEM, house=register.other_house, name="七彩物业", is_business=False)
+    houses = list(House.objects.all())
+    without = colours_without_care([h.pk for h in houses])
+    assert {without[register.house.pk], without[register.other_house.pk]} == {
+        "registered",
+        "office",
+    }
+    client.force_login(personas.dispatcher)
+    for house in houses:
+        page = client.get(reverse("registry:house", args=[house.pk]))
+        assert page.context["colour"] == without[house.pk]
+        api = client.get(f"/api/v1/houses/{house.pk}/")
+        assert api.json()["colour"] == without[house.pk]
+    building = client.get(reverse("registry:building", args=[register.building.pk]))
+    shown = {
+        h.pk: h.colour for _floor, cells in building.context["grid"] for cell in cells for h in cell
+    }
+    assert shown == {pk: without[pk] for pk in shown}
+    home = client.get(reverse("registry:home") + f"?area={register.building.area.parent_id}")
+    legend = {c["key"]: c["count"] for c in home.context["legend"] if c["count"]}
+    assert legend == dict(Counter(str(c) for c in without.values()))
+
+
 def test_a_house_loaded_before_it_was_recoloured_moves_the_right_count(
     register: Register,
 ) -> None:
