@@ -46,8 +46,17 @@ def build_tree() -> Tree:
     def make(
         level: Level, code: str, name: str, parent: Area | None, box: tuple[float, float, float]
     ) -> Area:
+        # In force from the personas' fixed past day, not "today" (area_create's default):
+        # tests that travel to a fixed date (the command screen's scene: 2026-12-02) must find
+        # the areas in force whatever day the suite runs.
         return area_create(
-            actor=SYSTEM, level=level, code=code, name=name, parent=parent, boundary=square(*box)
+            actor=SYSTEM,
+            level=level,
+            code=code,
+            name=name,
+            parent=parent,
+            boundary=square(*box),
+            valid_from=PERSONAS_SINCE,
         ).area
 
     city = make(Level.CITY, "530100", "昆明市", None, (102.0, 24.0, 2.0))
