@@ -183,6 +183,8 @@ def seed(residents: int, cases: int) -> dict[str, Any]:
                 "entrance": "1",
                 "use": "(ARRAY['owner_occupied','rented','vacant','business'])[1 + g % 4]",
                 "colour": "(ARRAY['registered','non_local','vacant','business','care'])[1 + g % 5]",
+                # a care house is one of registered residents without its care
+                "colour_without_care": "(ARRAY['registered','non_local','vacant','business','registered'])[1 + g % 5]",
             },
         )
         fill(

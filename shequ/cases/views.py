@@ -46,7 +46,7 @@ from shequ.cases.services import available_actions, case_act, case_register
 from shequ.cases.workflow import Action, transition_for
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import ConflictError, NotAllowed, ServiceError
-from shequ.core.forms import add_service_errors
+from shequ.core.forms import add_service_errors, valid_filters
 from shequ.core.paths import within
 from shequ.registry.codes import household_from_token
 from shequ.registry.models import Household
@@ -460,7 +460,7 @@ def _filters(request: HttpRequest) -> tuple[CaseFilterForm, selectors.CaseFilter
     form = CaseFilterForm(
         request.GET or None, categories=selectors.grouped_categories(), areas=areas
     )
-    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    data = valid_filters(form)
     area_path = ""
     if data.get("area"):
         area = next((a for a in areas if a.pk == data["area"]), None)

@@ -19,6 +19,19 @@ def add_service_errors(
         form.add_error(name if name in form.fields else None, message)
 
 
+def valid_filters(form: forms.Form) -> dict[str, Any]:
+    """The values of a filter form's fields that are valid, each on its own.
+
+    A list page's filters come from links as well as from the form, and one bad value (an
+    area not offered, an unknown state) must not drop the others and show the whole scope:
+    the bad field keeps its error on the form (for the page to show) and filters nothing,
+    the good ones filter. An unbound form (no filters asked for) filters nothing."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
+
+
 class StyledForm(forms.Form):
     """A form whose widgets carry Bootstrap's classes and mark invalid fields."""
 

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.encoding import escape_uri_path
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 
@@ -51,7 +53,28 @@ class NulParameterMiddleware:
 
             fmt = "json" if request.path.endswith(".json") else "xml"
             return georeport.errors(fmt, 400, f"{field}: {message}")
-        return render(request, "400.html", {"field": field, "message": message}, status=400)
+        return render(
+            request,
+            "400.html",
+            {
+                "field": field,
+                "message": message,
+                "without": _without_nul(request),
+                "home": reverse("portal:home" if request.path.startswith("/portal/") else "home"),
+            },
+            status=400,
+        )
+
+
+def _without_nul(request: HttpRequest) -> str:
+    """The same page without the parameters that hold a NUL: the way back most often wanted
+    (the rest of the link, its filters say, still stands)."""
+    kept = QueryDict(mutable=True)
+    for name, values in request.GET.lists():
+        if "\x00" not in name and not any("\x00" in value for value in values):
+            kept.setlist(name, values)
+    path = escape_uri_path(request.path)
+    return f"{path}?{kept.urlencode()}" if kept else path
 
 
 def nul_field(params: QueryDict) -> str | None:

@@ -21,7 +21,6 @@ from shequ.areas.selectors import access_area
 from shequ.cases.models import OPEN_STATES, RUNNING_STATES, Case, CaseLevel, State
 from shequ.core.paths import ancestors, subtree_upper
 from shequ.dashboards.models import CaseLoad, EmergencyCase
-from shequ.registry.colours import colours_without_care
 from shequ.registry.models import Building, Colour, House, RegisterStat
 
 AT_RISK_HOURS = 24
@@ -283,26 +282,19 @@ BUILDING_LEVEL = Level.COMMUNITY
 def buildings(area: Area, *, show_care: bool = True) -> list[dict[str, Any]]:
     """Each building with a position and how many of its houses have each colour; its own
     colour is its houses' most frequent one (care first on a tie, by precedence). Without
-    ``show_care`` the "care" houses count under the colour they would have without care, as on
-    the building page (decision 0011)."""
+    ``show_care`` the houses count under their stored colour without care, as on the building
+    page (decision 0011). Two queries either way."""
     if area.level < BUILDING_LEVEL:
         return []
     rows = (
         House.objects.filter(_range(area.area_path))
-        .values_list("building_id", "colour")
+        .values_list("building_id", "colour" if show_care else "colour_without_care")
         .annotate(n=Count("id"))
         .order_by()
     )
     colours: dict[int, dict[str, int]] = defaultdict(dict)
     for building_id, colour, n in rows:
-        if show_care or colour != Colour.CARE:
-            colours[building_id][colour] = colours[building_id].get(colour, 0) + n
-    if not show_care:
-        care = House.objects.filter(_range(area.area_path), colour=Colour.CARE)
-        ids = dict(care.values_list("pk", "building_id"))
-        for house_id, colour in colours_without_care(list(ids)).items():
-            counts = colours[ids[house_id]]
-            counts[colour.value] = counts.get(colour.value, 0) + 1
+        colours[building_id][colour] = n
     order = [c.value for c in Colour]
     found = []
     for b in (

@@ -132,11 +132,11 @@ class BuildingPlan:
     head: tuple[int, int] | None  # (house, member) of the building head (楼栋长)
 
 
-def house_colour(house: HousePlan) -> str:
+def house_colour(house: HousePlan, *, care: bool = True) -> str:
     """The colour ``shequ.registry.colours.colour_of`` gives the house once written: the same
-    precedence, computed from the plan."""
+    precedence, computed from the plan. Without ``care``: its colour without care."""
     members = house.household.members if house.household else ()
-    if any(m.care_tags for m in members):
+    if care and any(m.care_tags for m in members):
         return Colour.CARE
     unit = house.unit
     if house.use == HouseUse.BUSINESS or (unit is not None and unit.is_business):

@@ -97,6 +97,7 @@ class RegisterWriter:
                     use=h.use,
                     property_right=h.property_right,
                     colour=house_colour(h),
+                    colour_without_care=house_colour(h, care=False),
                 )
                 if h.unit is not None:
                     u = h.unit

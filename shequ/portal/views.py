@@ -23,7 +23,7 @@ from shequ.accounts.scope import scope_of
 from shequ.areas.models import Area
 from shequ.cases.models import Case, CasePhoto, Category, Channel, PhotoKind, State
 from shequ.core.errors import NotAllowed, ServiceError
-from shequ.core.forms import add_service_errors
+from shequ.core.forms import add_service_errors, valid_filters
 from shequ.core.paths import within
 from shequ.portal import challenge, ratelimit, selectors
 from shequ.portal.accounts import is_resident, resident_account_create, resident_authenticate
@@ -300,8 +300,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 @public
 def replies(request: HttpRequest) -> HttpResponse:
     form = BoardForm(request.GET)
-    form.is_valid()
-    data = getattr(form, "cleaned_data", {})
+    data = valid_filters(form)
     area_id, category_id = data.get("area"), data.get("category")
     area = Area.objects.filter(pk=area_id).first() if area_id else None
     category = Category.objects.filter(pk=category_id).first() if category_id else None

@@ -103,6 +103,7 @@ class RegisterRows:
                 "use",
                 "property_right",
                 "colour",
+                "colour_without_care",
             ),
             now,
         )
@@ -218,9 +219,11 @@ class RegisterRows:
         floor_area: Any,
         use: str,
         colour: str,
+        colour_without_care: str,
         property_right: str = "",
     ) -> None:
-        """A house, counted under ``colour``."""
+        """A house, counted under ``colour``; ``colour_without_care`` as
+        ``colours.colours_of`` derives it."""
         self._rows[self.houses].append(
             (
                 house_id,
@@ -233,6 +236,7 @@ class RegisterRows:
                 use,
                 property_right,
                 colour,
+                colour_without_care,
             )
         )
         self._count(area_path, stats.house_counts(cast(House, _House(colour))))

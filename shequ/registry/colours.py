@@ -24,27 +24,36 @@ PRECEDENCE = (
 )
 
 
-def colour_of(house: House) -> Colour:
+def colours_of(house: House) -> tuple[Colour, Colour]:
+    """The house's colour and its colour without care (``House.colour_without_care``: what
+    it would be if nobody in it needed care)."""
     residents = Resident.objects.filter(household__house=house, moved_out_on__isnull=True)
-    if ResidentCare.objects.filter(resident__in=residents).exists():
-        return Colour.CARE
+    care = ResidentCare.objects.filter(resident__in=residents).exists()
     units = list(Unit.objects.filter(house=house).values_list("is_business", flat=True))
     if house.use == HouseUse.BUSINESS or any(units):
-        return Colour.BUSINESS
-    if house.use == HouseUse.OFFICE or (units and not any(units)):
-        return Colour.OFFICE
-    residencies = set(residents.values_list("residency", flat=True))
-    if Residency.NON_LOCAL in residencies:
-        return Colour.NON_LOCAL
-    if residencies:
-        return Colour.REGISTERED
-    return Colour.VACANT
+        base = Colour.BUSINESS
+    elif house.use == HouseUse.OFFICE or (units and not any(units)):
+        base = Colour.OFFICE
+    else:
+        residencies = set(residents.values_list("residency", flat=True))
+        if Residency.NON_LOCAL in residencies:
+            base = Colour.NON_LOCAL
+        elif residencies:
+            base = Colour.REGISTERED
+        else:
+            base = Colour.VACANT
+    return (Colour.CARE if care else base), base
+
+
+def colour_of(house: House) -> Colour:
+    return colours_of(house)[0]
 
 
 def colours_without_care(house_ids: list[int]) -> dict[int, Colour]:
     """The colour each house would have if nobody in it needed care: what is shown to those
     who may not see care tags (decision 0011), since a "care" cell on the building map says
-    as much as the tag itself."""
+    as much as the tag itself. Derived from the register, in bulk; what every writer stores
+    as ``House.colour_without_care``, which is what readers read."""
     from shequ.registry.sheets.writer import colour_from  # noqa: PLC0415 - writer imports us
 
     if not house_ids:
@@ -64,12 +73,11 @@ def colours_without_care(house_ids: list[int]) -> dict[int, Colour]:
 
 
 def hide_care(houses: list[House]) -> list[House]:
-    """Recolour, in memory only, the houses shown as "care" to someone who may not see care.
-    The objects are for display: never save them."""
-    base = colours_without_care([h.pk for h in houses if h.colour == Colour.CARE])
+    """Recolour, in memory only, the houses shown as "care" to someone who may not see care:
+    their stored colour without care. The objects are for display: never save them."""
     for house in houses:
-        if house.pk in base:
-            house.colour = base[house.pk]
+        if house.colour == Colour.CARE:
+            house.colour = house.colour_without_care
     return houses
 
 
@@ -77,16 +85,19 @@ def counts_without_care(
     area_path: str, counts: dict[tuple[str, str], int]
 ) -> dict[tuple[str, str], int]:
     """Rollup counts with the area's "care" houses counted under their colour without care."""
+    from django.db.models import Count  # noqa: PLC0415
+
     from shequ.core.paths import within  # noqa: PLC0415
 
-    care = list(
-        House.objects.filter(within("area_path", [area_path]), colour=Colour.CARE).values_list(
-            "pk", flat=True
-        )
-    )
     result = dict(counts)
     result.pop(("colour", Colour.CARE.value), None)
-    for colour in colours_without_care(care).values():
-        key = ("colour", colour.value)
-        result[key] = result.get(key, 0) + 1
+    care = (
+        House.objects.filter(within("area_path", [area_path]), colour=Colour.CARE)
+        .values_list("colour_without_care")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for colour, n in care:
+        key = ("colour", colour)
+        result[key] = result.get(key, 0) + n
     return result

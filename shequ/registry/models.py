@@ -147,6 +147,17 @@ class House(RegisterModel):
         db_index=True,
         editable=False,
     )
+    # The colour the house would have if nobody in it needed care: what those who may not see
+    # care are shown (decision 0011). Derived and written with ``colour`` by every writer of
+    # it, so that the map's buildings layer reads it instead of deriving it per request;
+    # ``colour`` itself when that is not "care".
+    colour_without_care = models.CharField(
+        _("colour without care"),
+        max_length=20,
+        choices=[c for c in Colour.choices if c[0] != Colour.CARE],
+        default=Colour.VACANT,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("house")
@@ -155,6 +166,12 @@ class House(RegisterModel):
         constraints = (
             models.UniqueConstraint(
                 fields=("building", "entrance", "room"), name="house_unique_room"
+            ),
+            # a writer that forgot the colour without care fails here, not on the map
+            models.CheckConstraint(
+                condition=~models.Q(colour_without_care=Colour.CARE)
+                & (models.Q(colour=Colour.CARE) | models.Q(colour=models.F("colour_without_care"))),
+                name="house_colour_without_care",
             ),
         )
 

@@ -28,7 +28,7 @@ from shequ.core.masking import mask_phone
 from shequ.core.saving import create_audited
 from shequ.core.validators import check_id_number, check_phone, check_uscc
 from shequ.registry import stats
-from shequ.registry.colours import colour_of
+from shequ.registry.colours import colours_of
 from shequ.registry.grams import grams
 from shequ.registry.models import (
     Building,
@@ -270,16 +270,32 @@ def _negate(counts: Counter[stats.Key]) -> Counter[stats.Key]:
 
 
 def _recolour(houses: Iterable[House | None]) -> None:
-    """Derive each house's colour again and move its count between colours."""
+    """Derive each house's colour (and its colour without care) again and move its count
+    between colours."""
     changes: list[tuple[str, Counter[stats.Key]]] = []
     for house in {h.pk: h for h in houses if h is not None}.values():
-        colour = colour_of(house)
-        if colour != house.colour:
+        # The stored colours, locked, not the instance's: it may have been loaded before
+        # another service (or request) recoloured the house, and its count would then move
+        # from a colour it no longer has, and a colour without care go unwritten.
+        locked = (
+            House.objects.select_for_update()
+            .filter(pk=house.pk)
+            .values_list("colour", "colour_without_care", "use")
+            .first()
+        )
+        if locked is None:
+            continue
+        stored, house.use = locked[:2], locked[2]
+        colour, without_care = colours_of(house)
+        if colour != stored[0]:
             changes.append(
-                (house.area_path, Counter({("colour", house.colour): -1, ("colour", colour): 1}))
+                (house.area_path, Counter({("colour", stored[0]): -1, ("colour", colour): 1}))
             )
-            House.objects.filter(pk=house.pk).update(colour=colour)
-            house.colour = colour
+        if (colour, without_care) != stored:
+            House.objects.filter(pk=house.pk).update(
+                colour=colour, colour_without_care=without_care
+            )
+        house.colour, house.colour_without_care = colour, without_care
     stats.apply(changes)
 
 
@@ -409,7 +425,7 @@ def house_create(
         floor_area=floor_area,
         property_right=property_right,
     )
-    house.colour = _colour_of_empty(house)
+    house.colour = house.colour_without_care = _colour_of_empty(house)
     create_audited(
         house,
         actor=actor,

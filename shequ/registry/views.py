@@ -23,7 +23,7 @@ from shequ.areas.selectors import access_area, breadcrumbs, top_areas
 from shequ.core.actions import submit
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import NotAllowed, ServiceError
-from shequ.core.forms import add_service_errors
+from shequ.core.forms import add_service_errors, valid_filters
 from shequ.core.paths import within
 from shequ.registry import selectors, stats
 from shequ.registry.codes import household_from_token, household_token, qr_svg
@@ -171,7 +171,7 @@ def register_home(request: HttpRequest) -> HttpResponse:
 @requires(Perm.REGISTER_VIEW)
 def resident_list(request: HttpRequest) -> HttpResponse:
     form = ResidentSearchForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = valid_filters(form)
     area_path = ""
     if request.GET.get("area"):
         area_path = access_area(request.user, request.GET["area"], Perm.REGISTER_VIEW).area_path

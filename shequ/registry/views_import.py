@@ -22,7 +22,7 @@ from shequ.accounts.scope import scope_of
 from shequ.areas.models import Area, Level
 from shequ.areas.selectors import access_area
 from shequ.core.errors import ServiceError
-from shequ.core.forms import StyledForm, add_service_errors
+from shequ.core.forms import StyledForm, add_service_errors, valid_filters
 from shequ.registry.forms import ResidentSearchForm
 from shequ.registry.models import ImportJob, ImportStatus
 from shequ.registry.personal import MIN_REASON
@@ -217,7 +217,7 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
 def export_residents(request: HttpRequest) -> HttpResponse:
     """The resident list, filtered as on the list page (the same GET parameters), as .xlsx."""
     form = ResidentSearchForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    data = valid_filters(form)
     area_path = ""
     if request.GET.get("area"):
         area_path = access_area(request.user, request.GET["area"], Perm.REGISTER_VIEW).area_path

@@ -539,6 +539,53 @@ def test_area_filter_past_the_listed_areas_filters(
     assert {c.title for c in response.context["rows"]} == {"第一网格的件"}
 
 
+def test_a_bad_filter_in_a_link_drops_only_itself(world: CaseWorld, client: Client) -> None:
+    """A link with a valid state and an area the user is not offered lists the cases in that
+    state (not the whole scope), and says which filter was left out and why."""
+    p = world.personas
+    new_case(world, title="待受理的件")
+    accepted = act(new_case(world, title="已受理的件"), p.community_staff, "accept")
+    new_case(world, title="第二网格的件", area=world.tree.grid_b)
+    login(client, p.grid_worker)  # grid A only: grid B is not offered
+    response = client.get(
+        reverse("cases:list"), {"state": accepted.state, "area": world.tree.grid_b.pk}
+    )
+    assert response.status_code == 200
+    assert [c.title for c in response.context["rows"]] == ["已受理的件"]
+    form = response.context["form"]
+    assert set(form.errors) == {"area"}
+    alert = re.search(r'id="filter-errors">(.*?)\n</div>', response.content.decode(), re.S)
+    assert alert
+    errors = alert.group(1)
+    assert "Area: Select a valid choice." in errors
+    assert "This filter was left out." in errors
+    assert "State" not in errors
+    # an unknown state in a link: the area still filters, the state is named as left out
+    login(client, p.dispatcher)
+    response = client.get(
+        reverse("cases:list"), {"state": "no-such-state", "area": world.tree.grid_b.pk}
+    )
+    assert [c.title for c in response.context["rows"]] == ["第二网格的件"]
+    assert set(response.context["form"].errors) == {"state"}
+    assert "State: Select a valid choice." in response.content.decode()
+    # the htmx partial carries the message too (the form above it is not swapped)
+    response = client.get(
+        reverse("cases:list"), {"state": "no-such-state"}, headers={"HX-Request": "true"}
+    )
+    assert 'id="filter-errors"' in response.content.decode()
+
+
+def test_export_with_a_bad_filter_keeps_the_good_ones(world: CaseWorld, client: Client) -> None:
+    new_case(world, title="洛龙路路灯不亮")
+    new_case(world, title="垃圾清运", description="垃圾没人清")
+    login(client, world.personas.community_staff)
+    response = client.get(reverse("cases:export"), {"q": "路灯", "level": "no-such-level"})
+    book = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+    rows = book.get_sheet_by_index(0).to_python()
+    assert len(rows) == 2
+    assert "洛龙路路灯不亮" in " ".join(str(v) for v in rows[1])
+
+
 def test_list_is_scoped(world: CaseWorld, client: Client) -> None:
     new_case(world, title="第一网格的件")
     new_case(world, title="第二网格的件", area=world.tree.grid_b)

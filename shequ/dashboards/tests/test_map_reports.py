@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -149,3 +150,183 @@ def test_report_month_is_checked() -> None:
 
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("generate_monthly_reports", month="October")
+
+
+# --- the buildings layer's colours without care, stored -----------------------------------------
+
+
+def _care_community(scene: Scene) -> dict[str, Any]:
+    """Community A's register with care houses of every colour underneath: registered,
+    non-local, business, office; and houses without care beside them."""
+    from shequ.core.actors import SYSTEM  # noqa: PLC0415
+    from shequ.registry.services import (  # noqa: PLC0415
+        ResidentData,
+        building_create,
+        house_create,
+        household_create,
+        resident_add,
+        resident_update,
+        unit_add,
+    )
+
+    day = dt.date(2024, 1, 1)
+    reg = scene.reg
+    resident_update(actor=SYSTEM, resident=reg.zhang, care_tags=["living_alone"])  # registered
+    other = building_create(
+        actor=SYSTEM,
+        area=scene.tree.grid_b,
+        estate="七彩小区",
+        number="2栋",
+        address="呈贡区七彩路2号",
+        floors=4,
+        lon=102.62,
+        lat=24.62,
+    )
+    houses: dict[str, Any] = {"zhang": reg.house, "empty": reg.empty_house}
+
+    def person(house: Any, name: str, *, residency: str = "registered", care: bool) -> Any:
+        household = household_create(actor=SYSTEM, house=house, on=day)
+        resident = resident_add(
+            actor=SYSTEM,
+            household=household,
+            on=day,
+            data=ResidentData(name=name, residency=residency, relation="head"),
+        )
+        if care:
+            resident_update(actor=SYSTEM, resident=resident, care_tags=["low_income"])
+        return resident
+
+    for key, building, room, use in (
+        ("non_local", other, "101", "rented"),
+        ("business", other, "102", "business"),
+        ("office", other, "201", "owner_occupied"),
+        ("plain", other, "202", "rented"),
+    ):
+        houses[key] = house_create(
+            actor=SYSTEM, building=building, entrance=1, floor=int(room[0]), room=room, use=use
+        )
+    people = {
+        "non_local": person(houses["non_local"], "赵流动", residency="non_local", care=True),
+        "business": person(houses["business"], "钱经营", care=True),
+        "office": person(houses["office"], "孙办公", care=True),
+        "plain": person(houses["plain"], "李租户", residency="non_local", care=False),
+    }
+    unit_add(actor=SYSTEM, house=houses["office"], name="七彩物业办公室", is_business=False)
+    return {"houses": houses, "people": people, "other": other}
+
+
+def _expected(area: Any, *, show_care: bool) -> dict[int, dict[str, int]]:
+    """Each positioned building's colour counts derived again from the register."""
+    from collections import Counter  # noqa: PLC0415
+
+    from shequ.registry.colours import colour_of, colours_without_care  # noqa: PLC0415
+    from shequ.registry.models import House  # noqa: PLC0415
+
+    houses = list(
+        House.objects.filter(
+            area_path__startswith=area.area_path, building__lon__isnull=False
+        ).select_related("building")
+    )
+    without = colours_without_care([h.pk for h in houses])
+    counts: dict[int, Counter[str]] = {}
+    for h in houses:
+        colour = colour_of(h) if show_care else without[h.pk]
+        counts.setdefault(h.building_id, Counter())[str(colour)] += 1
+    return {pk: dict(c) for pk, c in counts.items()}
+
+
+def _layer(client: Client, area: Any) -> dict[int, dict[str, int]]:
+    body = client.get(reverse("dashboards:map_buildings", args=[area.pk])).json()
+    return {b["id"]: b["colours"] for b in body["buildings"]}
+
+
+def test_the_layer_without_care_equals_the_colours_derived_again(
+    scene: Scene, client: Client
+) -> None:
+    """The street (who may not see care) gets each house's stored colour without care; it is
+    what deriving it again from the register gives, before and after edits of residents,
+    households, houses and units, and the community (who see care) still gets "care"."""
+    from shequ.core.actors import SYSTEM  # noqa: PLC0415
+    from shequ.registry.models import House  # noqa: PLC0415
+    from shequ.registry.services import (  # noqa: PLC0415
+        ResidentData,
+        house_update,
+        household_move_out,
+        resident_add,
+        resident_move_out,
+        resident_update,
+        unit_add,
+    )
+
+    built = _care_community(scene)
+    houses, people = built["houses"], built["people"]
+    community = scene.tree.community_a
+    care_houses = House.objects.filter(colour="care")
+    assert set(care_houses.values_list("colour_without_care", flat=True)) == {
+        "registered",
+        "non_local",
+        "business",
+        "office",
+    }
+
+    def check() -> None:
+        client.force_login(scene.personas.dispatcher)
+        street = _layer(client, community)
+        assert street == _expected(community, show_care=False)
+        assert all("care" not in colours for colours in street.values())
+        client.force_login(scene.personas.community_staff)
+        assert _layer(client, community) == _expected(community, show_care=True)
+
+    check()
+    edits = [
+        # care ends for Zhang: his house is registered to everyone
+        lambda: resident_update(actor=SYSTEM, resident=scene.reg.zhang, care_tags=[]),
+        # a non-local joins a care house: care still, non-local underneath
+        lambda: resident_add(
+            actor=SYSTEM,
+            household=people["business"].household,
+            data=ResidentData(name="周外来", residency="non_local", relation="other"),
+        ),
+        lambda: house_update(actor=SYSTEM, house=houses["business"], use="rented"),
+        lambda: resident_update(actor=SYSTEM, resident=people["plain"], care_tags=["disabled"]),
+        lambda: resident_move_out(actor=SYSTEM, resident=people["non_local"]),
+        lambda: household_move_out(actor=SYSTEM, household=people["office"].household),
+        lambda: unit_add(actor=SYSTEM, house=houses["empty"], name="龙城小卖部"),
+    ]
+    for edit in edits:
+        edit()
+        check()
+
+
+# the session, the user, the memberships, the second factor, the area; the houses' colour
+# counts and the buildings
+LAYER_QUERIES = 7
+
+
+def test_the_layer_reads_the_houses_once_whoever_asks(scene: Scene, client: Client) -> None:
+    """The same queries for a viewer who sees care and one who does not, as many with more
+    care houses, and none of the register's people, units or care tags (what deriving the
+    colour without care would read)."""
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    url = reverse("dashboards:map_buildings", args=[scene.tree.community_a.pk])
+
+    def queries(persona: Any) -> list[str]:
+        client.force_login(persona)
+        client.get(url)  # the session and the scope, warmed
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return [q["sql"] for q in captured.captured_queries]
+
+    first = queries(scene.personas.dispatcher)
+    _care_community(scene)
+    street = queries(scene.personas.dispatcher)
+    community = queries(scene.personas.community_staff)
+    assert len(first) == len(street) == len(community) == LAYER_QUERIES
+    for sql in street:
+        for table in ("registry_resident", "registry_unit", "registry_residentcare"):
+            assert f'"{table}"' not in sql, sql
+    houses = [sql for sql in street if '"registry_house"' in sql]
+    assert len(houses) == 1
+    assert '"colour_without_care"' in houses[0]

@@ -34,7 +34,7 @@ from shequ.demo import (
 from shequ.demo.numbers import ID_REGIONS, STREETS_PER_REGION
 from shequ.demo.register import REFERENCE, apportion, household_sizes
 from shequ.registry import stats
-from shequ.registry.colours import colour_of
+from shequ.registry.colours import colour_of, colours_of
 from shequ.registry.grams import grams
 from shequ.registry.models import (
     Building,
@@ -281,6 +281,7 @@ def test_colours_follow_the_registers_precedence(seeded: Any) -> None:
     assert len(houses) > 150
     for house in houses:
         assert house.colour == colour_of(house), (house.pk, house.use)
+        assert (house.colour, house.colour_without_care) == colours_of(house), house.pk
     found = {h.colour for h in houses}
     assert {Colour.CARE, Colour.BUSINESS, Colour.REGISTERED, Colour.VACANT} <= found
 

@@ -256,6 +256,7 @@ class RowReader:
     def __init__(
         self, columns: dict[str, int], today: dt.date, ids: Protector, phones: Protector
     ) -> None:
+        self.columns = columns
         self.today = today
         self.ids = ids
         self.phones = phones

@@ -25,6 +25,7 @@ import hashlib
 import itertools
 import logging
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.conf import ENVIRONMENT_VARIABLE, settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone, translation
@@ -45,8 +46,8 @@ from shequ.areas.models import Area
 from shequ.core.audit import AuditAction, audit
 from shequ.core.errors import FieldError, ServiceError
 from shequ.registry.models import ImportJob, ImportStatus
-from shequ.registry.sheets import staged
-from shequ.registry.sheets.checker import NEW, CheckedRow, Checker, Packed, RowReader
+from shequ.registry.sheets import staged, worker
+from shequ.registry.sheets.checker import NEW, CheckedRow, Checker, Packed
 from shequ.registry.sheets.reader import Cell, FileProblem, Sheet, open_sheet, sniff
 from shequ.registry.sheets.writer import Writer
 
@@ -375,18 +376,6 @@ def _protect(rows: list[CheckedRow], checker: Checker) -> None:
 # shared two-core machine it made the check slower (bench/README.md, decision 0032).
 WORKERS = 0
 WINDOW = 3  # chunks handed to the workers ahead of the one being finished
-_reader: RowReader | None = None  # a worker's
-
-
-def _start_worker(reader: RowReader, language: str) -> None:
-    global _reader  # noqa: PLW0603 - one per worker process
-    _reader = reader
-    translation.activate(language)
-
-
-def _read_chunk(rows: list[tuple[int, list[Cell]]]) -> list[Packed]:
-    assert _reader is not None
-    return _reader.read_all(rows)
 
 
 def checked_chunks(
@@ -397,29 +386,39 @@ def checked_chunks(
     the cost, nothing shared between rows) in a worker process, a few chunks ahead, while
     this process reads the sheet and does what needs the rest of the file and the register
     (buildings, houses, households, duplicates, the register's people): two cores work.
-    The worker is forked (it inherits the reader and the keys; it touches no database) and
-    ends with the check; if it dies, the check fails like any other error."""
+    The worker is spawned, not forked (``worker``: this process may have threads); it sets
+    Django up, takes this process's key settings, touches no database and ends with the
+    check; if it dies, the check fails like any other error."""
     first = next(source, None)
     if first is None:
         return
     second = next(source, None)
-    if second is None or WORKERS < 1:
+    # the module the worker sets Django up from (None under override_settings: the one the
+    # process was started with); without one (settings.configure()), no worker
+    settings_module = settings.SETTINGS_MODULE or os.environ.get(ENVIRONMENT_VARIABLE)
+    if second is None or WORKERS < 1 or not settings_module:
         yield checker.check(first)
         for chunk in (second,) if second is not None else ():
             yield checker.check(chunk)
         yield from (checker.check(chunk) for chunk in source)
         return
-    context = multiprocessing.get_context("fork")
+    reader = checker.reader
     with ProcessPoolExecutor(
         WORKERS,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(checker.reader, translation.get_language() or settings.LANGUAGE_CODE),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=worker.start,
+        initargs=(
+            settings_module,
+            {name: getattr(settings, name, None) for name in worker.KEY_SETTINGS},
+            reader.columns,
+            reader.today,
+            translation.get_language() or settings.LANGUAGE_CODE,
+        ),
     ) as pool:
         pending: deque[tuple[list[tuple[int, list[Cell]]], Future[list[Packed]]]] = deque()
         try:
             for chunk in itertools.chain((first, second), source):
-                pending.append((chunk, pool.submit(_read_chunk, chunk)))
+                pending.append((chunk, pool.submit(worker.read_chunk, chunk)))
                 if len(pending) > WINDOW:
                     rows, read = pending.popleft()
                     yield checker.check_read(rows, read.result())

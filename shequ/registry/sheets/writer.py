@@ -88,8 +88,9 @@ assert PRECEDENCE[0] == Colour.CARE
 
 
 def recolour(house_ids: Iterable[int], counts: dict[str, Counter[stats.Key]]) -> int:
-    """Derive the colour of each house again, update those that changed, and move their
-    counts between colours in ``counts``. The number of houses whose colour changed."""
+    """Derive the colour (and the colour without care) of each house again, update those
+    that changed, and move their counts between colours in ``counts``. The number of houses
+    whose colour changed."""
     ids = sorted(set(house_ids))
     changed_total = 0
     for start in range(0, len(ids), 900):
@@ -113,19 +114,21 @@ def recolour(house_ids: Iterable[int], counts: dict[str, Counter[stats.Key]]) ->
             .distinct()
         ):
             residencies.setdefault(house_id, set()).add(residency)
-        changes: dict[str, list[int]] = {}
-        for pk, use, colour, path in House.objects.filter(pk__in=part).values_list(
-            "pk", "use", "colour", "area_path"
+        changes: dict[tuple[str, str], list[int]] = {}
+        for pk, use, colour, without_care, path in House.objects.filter(pk__in=part).values_list(
+            "pk", "use", "colour", "colour_without_care", "area_path"
         ):
-            new = colour_from(use, pk in care, units.get(pk, []), residencies.get(pk, set()))
+            base = colour_from(use, False, units.get(pk, []), residencies.get(pk, set()))
+            new = Colour.CARE.value if pk in care else base
+            if (new, base) != (colour, without_care):
+                changes.setdefault((new, base), []).append(pk)
             if new != colour:
-                changes.setdefault(new, []).append(pk)
                 counter = counts.setdefault(path, Counter())
                 counter[("colour", colour)] -= 1
                 counter[("colour", new)] += 1
-        for colour, pks in changes.items():
-            House.objects.filter(pk__in=pks).update(colour=colour)
-            changed_total += len(pks)
+                changed_total += 1
+        for (colour, without_care), pks in changes.items():
+            House.objects.filter(pk__in=pks).update(colour=colour, colour_without_care=without_care)
     return changed_total
 
 
@@ -270,6 +273,7 @@ class Writer:
                 floor_area=floor_area,
                 use=use,
                 colour=colour_from(use, care, [], set(residencies)),
+                colour_without_care=colour_from(use, False, [], set(residencies)),
             )
         self.new_houses = {}
         self.summary.houses += register.insert()[House]

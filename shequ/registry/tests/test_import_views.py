@@ -300,6 +300,15 @@ def test_export_masked_without_reveal(
     assert record.changes["filter"] == {"query": "张伟"}
 
 
+def test_export_with_a_bad_filter_keeps_the_good_ones(register: Any, personas: Any) -> None:
+    """An unknown colour in the link is left out; the search still narrows the export (it
+    must not widen to the whole register)."""
+    response = client_for(personas.community_staff).get(
+        "/registry/export/residents.xlsx", {"q": "张伟", "colour": "purple"}
+    )
+    assert [r[13] for r in exported_rows(response)[1:]] == ["张伟东"]
+
+
 def test_export_refused_without_the_permission(register: Any, personas: Any) -> None:
     for persona in (personas.dispatcher, personas.grid_worker):
         assert client_for(persona).get("/registry/export/residents.xlsx").status_code == 403

@@ -4,8 +4,10 @@ with python-calamine."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
+import os
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -24,7 +26,7 @@ from shequ.core.errors import ServiceError
 from shequ.core.models import AuditRecord
 from shequ.core.validators import valid_test_id_number
 from shequ.registry import stats
-from shequ.registry.colours import colour_of
+from shequ.registry.colours import colour_of, colours_of
 from shequ.registry.models import (
     Building,
     House,
@@ -42,6 +44,7 @@ from shequ.registry.personal import (
     ID_NUMBER,
     PHONE,
     id_number_index,
+    phone_index,
     protect_id_number,
     protect_phone,
 )
@@ -52,6 +55,7 @@ from shequ.registry.services import (
     house_create,
     household_create,
     resident_add,
+    resident_update,
 )
 from shequ.registry.sheets import checker, export, pipeline, reader, staged, writer, xlsx
 from shequ.registry.sheets.checker import check_person
@@ -321,6 +325,7 @@ def test_import_writes_what_the_services_would(tree: Any, staff: Any, family: An
     # colours, as colour_of derives them
     for house in House.objects.all():
         assert house.colour == colour_of(house), house.room
+        assert (house.colour, house.colour_without_care) == colours_of(house), house.room
     assert dict(House.objects.values_list("room", "colour")) == {
         "201": "care",
         "202": "non_local",
@@ -504,6 +509,42 @@ def test_existing_house_and_household_are_matched(tree: Any, staff: Any, registe
     imported = stat_rows()
     stats.rebuild()
     assert imported == stat_rows()
+
+
+def test_the_import_keeps_the_colours_without_care(tree: Any, staff: Any, register: Any) -> None:
+    """A house of the register that the import touches, and the houses it adds, carry the
+    colour without care as derived from what the import wrote (the map reads it)."""
+    resident_update(actor=SYSTEM, resident=register.zhang, care_tags=["living_alone"])
+    Household.objects.filter(pk=register.household.pk).update(external_ref="Z-1")
+    rows = [
+        base_row(
+            tree.grid_a.code,
+            小区="龙城小区",
+            楼栋号="1栋",
+            单元=1,
+            楼层=1,
+            房号="101",
+            户编号="Z-1",
+            姓名="周流动",
+            与户主关系="其他",
+            人口类别="流动",
+        ),
+        base_row(
+            tree.grid_a.code, 楼层=3, 房号="301", 户编号="N-1", 姓名="吴关爱", 关爱标签="低保"
+        ),
+        base_row(tree.grid_a.code, 楼层=3, 房号="302", 户编号="N-2", 姓名="郑平常"),
+    ]
+    job = run(staff, tree.community_a, make_xlsx(rows), commit=True)
+    assert job.status == ImportStatus.DONE, job.errors
+    colours = {
+        h.room: (h.colour, h.colour_without_care)
+        for h in House.objects.filter(room__in=["101", "301", "302"])
+    }
+    assert colours["101"] == ("care", "non_local")
+    assert colours["301"] == ("care", "registered")
+    assert colours["302"] == ("registered", "registered")
+    for house in House.objects.all():
+        assert (house.colour, house.colour_without_care) == colours_of(house), house.room
 
 
 def test_valid_only_imports_the_valid_rows(tree: Any, staff: Any, family: Any) -> None:
@@ -939,6 +980,31 @@ def test_every_row_error_names_row_column_and_problem(
     assert errors_at(job, 17) == [("W 关爱标签", "unknown care tag: 外星人")]
     assert errors_at(job, 18) == []
     assert job.valid_rows == 2
+
+
+def test_the_worker_process_encrypts_with_this_processs_keys(
+    tree: Any, staff: Any, family: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker is spawned (a fresh interpreter, not a fork of this one, which has
+    threads): it takes the keys this process has, not the ones its environment would give
+    it, so the people it encrypted and indexed are read and found here. And no fork."""
+    settings.SHEQU_FIELD_KEYS = "k2:" + base64.b64encode(bytes(range(32))).decode()
+    settings.SHEQU_INDEX_KEY = base64.b64encode(bytes(range(32, 64))).decode()
+    monkeypatch.setattr(pipeline, "CHUNK", 2)  # four rows: two chunks, the worker's
+    monkeypatch.setattr(pipeline, "WORKERS", 1)
+
+    def no_fork() -> int:
+        raise AssertionError("the worker was forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    job = run(staff, tree.community_a, make_xlsx(family), commit=True)
+    assert job.status == ImportStatus.DONE, job.errors
+    zhao = Resident.objects.get(name="赵建国")
+    assert zhao.id_number_enc.split(".")[1] == "k2"
+    assert decrypt(zhao.id_number_enc, purpose=ID_NUMBER) == pid(1950, 11)
+    assert decrypt(zhao.phone_enc, purpose=PHONE) == "13900001111"
+    assert zhao.id_number_bidx == id_number_index(pid(1950, 11))
+    assert zhao.phone_bidx == phone_index("13900001111")
 
 
 @pytest.mark.usefixtures("both_readers")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +39,22 @@ def test_two_characters_find_a_longer_name(
     assert _names(client.get(reverse("registry:residents"), {"q": "伟东"})) == ["张伟东"]
     assert _names(client.get(reverse("registry:residents"), {"q": "张"})) == ["张伟东"]
     assert _names(client.get(reverse("registry:residents"), {"q": "龙城路"})) == ["张伟东", "李娜"]
+
+
+def test_a_bad_filter_in_a_link_drops_only_itself(
+    register: Register, personas: Personas, client: Client
+) -> None:
+    """An unknown residency in a link leaves the search standing (not the whole register)
+    and is named on the page as the filter left out."""
+    client.force_login(personas.community_staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("registry:residents"), {"q": "张伟", "residency": "nowhere"})
+    assert _names(response) == ["张伟东"]
+    assert set(response.context["form"].errors) == {"residency"}
+    alert = re.search(r'id="filter-errors">(.*?)\n</div>', response.content.decode(), re.S)
+    assert alert
+    assert "Residency: Select a valid choice." in alert.group(1)
+    assert "This filter was left out." in alert.group(1)
 
 
 def test_search_stays_in_scope(register: Register, personas: Personas, client: Client) -> None:
