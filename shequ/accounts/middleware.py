@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from shequ.accounts.otp import needs_second_factor
@@ -36,6 +37,21 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _login_url(next_path: str) -> str:
+    return f"{reverse('accounts:login')}?{urlencode({'next': next_path, 'idle': '1'})}"
+
+
+def _page_of(request: HttpRequest) -> str:
+    """The page an htmx request was made from (its HX-Current-URL), if it is one of ours."""
+    current = request.headers.get("HX-Current-URL", "")
+    if current and url_has_allowed_host_and_scheme(
+        current, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(current)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return reverse("home")
+
+
 class IdleTimeoutMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -50,8 +66,9 @@ class IdleTimeoutMiddleware:
                     user = request.user
                     logout(request)
                     audit(actor=user, action=AuditAction.LOGOUT, obj=user, reason="idle timeout")
-                    if request.headers.get("HX-Request") or request.path.startswith("/api/"):
-                        return JsonResponse(
+                    htmx = bool(request.headers.get("HX-Request"))
+                    if htmx or request.path.startswith("/api/"):
+                        response = JsonResponse(
                             {
                                 "errors": [
                                     {
@@ -64,8 +81,12 @@ class IdleTimeoutMiddleware:
                             },
                             status=401,
                         )
-                    query = urlencode({"next": request.get_full_path(), "idle": "1"})
-                    return redirect(f"{reverse('accounts:login')}?{query}")
+                        if htmx:
+                            # htmx leaves the page for the login page, which brings the
+                            # user back to the page they were on (not to the fragment).
+                            response["HX-Redirect"] = _login_url(_page_of(request))
+                        return response
+                    return redirect(_login_url(request.get_full_path()))
                 if last is None or now - float(last) > _REFRESH_SECONDS:
                     request.session[_LAST_SEEN] = now
             return self.get_response(request)
