@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from shequ.core.errors import ServiceError
+from shequ.core.models import AuditAction
 
 
 def add_service_errors(
@@ -61,3 +63,48 @@ class StyledForm(forms.Form):
                 widget = self.fields[name].widget
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def _small(widget: forms.Widget, **attrs: str) -> forms.Widget:
+    size = "form-select-sm" if isinstance(widget, forms.Select) else "form-control-sm"
+    widget.attrs.update({"class": size, **attrs})
+    return widget
+
+
+class AuditFilterForm(StyledForm):
+    """The audit log's search. A bad value (an unknown action, a date that is not one) is
+    named on the page and left out; the other filters still apply (``valid_filters``)."""
+
+    who = forms.CharField(
+        label=_("Who"), required=False, max_length=150, widget=_small(forms.TextInput())
+    )
+    action = forms.ChoiceField(
+        label=_("Action"),
+        required=False,
+        choices=[("", "—"), *AuditAction.choices],
+        widget=_small(forms.Select()),
+    )
+    object_type = forms.RegexField(
+        label=_("Object type"),
+        required=False,
+        max_length=60,
+        regex=r"^[a-z_]+\.[a-z_]+$",
+        error_messages={"invalid": _("an app and a model joined by a dot, such as areas.area.")},
+        widget=_small(forms.TextInput(), placeholder="areas.area"),
+    )
+    object_id = forms.CharField(
+        label=_("Object id"), required=False, max_length=64, widget=_small(forms.TextInput())
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=_small(forms.DateInput(), type="date")
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=_small(forms.DateInput(), type="date")
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("must not be before “From”."))
+        return cleaned

@@ -18,6 +18,7 @@ from shequ.accounts.roles import Perm
 from shequ.accounts.scope import scope_of
 from shequ.areas.selectors import memberships_with_targets, top_areas
 from shequ.core.audit import audit
+from shequ.core.forms import AuditFilterForm, valid_filters
 from shequ.core.models import AuditAction, AuditRecord
 from shequ.core.paths import within
 
@@ -52,13 +53,6 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _parse_day(raw: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
 @requires(Perm.AUDIT_VIEW)
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
@@ -67,26 +61,22 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         # Records that belong to no area (logins, accounts) are every auditor's.
         within("area_path", scope_of(request.user).paths_with(Perm.AUDIT_VIEW)) | Q(area_path="")
     )
-    filters = {
-        key: request.GET.get(key, "").strip()
-        for key in ("who", "action", "object_type", "object_id", "since", "until")
-    }
-    if filters["who"]:
+    form = AuditFilterForm(request.GET or None)
+    filters = valid_filters(form)
+    if filters.get("who"):
         records = records.filter(actor_name__icontains=filters["who"])
-    if filters["action"] in AuditAction.values:
+    if filters.get("action"):
         records = records.filter(action=filters["action"])
-    if filters["object_type"]:
+    if filters.get("object_type"):
         records = records.filter(object_type=filters["object_type"])
-    if filters["object_id"]:
+    if filters.get("object_id"):
         records = records.filter(object_id=filters["object_id"])
     tz = timezone.get_current_timezone()
-    since = _parse_day(filters["since"])
-    if since:
-        records = records.filter(at__gte=dt.datetime.combine(since, dt.time.min, tz))
-    until = _parse_day(filters["until"])
-    if until:
+    if filters.get("since"):
+        records = records.filter(at__gte=dt.datetime.combine(filters["since"], dt.time.min, tz))
+    if filters.get("until"):
         records = records.filter(
-            at__lt=dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tz)
+            at__lt=dt.datetime.combine(filters["until"] + dt.timedelta(days=1), dt.time.min, tz)
         )
     before = request.GET.get("before", "")
     if before.isdigit():
@@ -96,7 +86,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         action=AuditAction.SEARCH,
         object_type="core.auditrecord",
-        changes={key: value for key, value in filters.items() if value},
+        # what was asked for, as typed (a bad value too: it was asked for)
+        changes={
+            key: request.GET[key].strip() for key in form.fields if request.GET.get(key, "").strip()
+        },
     )
     page = list(records.order_by("-pk")[: AUDIT_PAGE + 1])
     more = len(page) > AUDIT_PAGE
@@ -108,8 +101,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         "core/audit_log.html",
         {
             "records": page,
-            "filters": filters,
-            "actions": AuditAction.choices,
+            "form": form,
             "next_before": page[-1].pk if more and page else None,
             "query": query.urlencode(),
         },

@@ -145,3 +145,38 @@ def test_audit_pagination_is_keyset(personas: Personas, client: Client) -> None:
         r.object_id for r in second.context["records"]
     ]
     assert sorted(ids, key=int) == [str(n) for n in range(60)]
+
+
+def test_audit_search_names_a_bad_filter_and_keeps_the_others(
+    personas: Personas, client: Client
+) -> None:
+    audit(actor=personas.administrator, action="read", object_type="demo.page", object_id="1")
+    audit(actor=personas.administrator, action="update", object_type="demo.page", object_id="2")
+    client.force_login(personas.auditor)
+    response = client.get(
+        reverse("audit"),
+        {"object_type": "demo.page", "action": "read", "since": "2026-13-01", "until": "昨天"},
+    )
+    assert response.status_code == 200
+    # the bad dates are named and left out; the type and the action still filter
+    assert [r.object_id for r in response.context["records"]] == ["1"]
+    form = response.context["form"]
+    assert set(form.errors) == {"since", "until"}
+    page = response.content.decode()
+    assert 'id="filter-errors"' in page
+    assert 'aria-invalid="true"' in page
+    # an unknown action is named too, not silently widened to every action
+    response = client.get(reverse("audit"), {"object_type": "demo.page", "action": "erase"})
+    assert set(response.context["form"].errors) == {"action"}
+    assert {r.object_id for r in response.context["records"]} == {"1", "2"}
+    # until before since
+    response = client.get(reverse("audit"), {"since": "2026-05-02", "until": "2026-05-01"})
+    assert set(response.context["form"].errors) == {"until"}
+    # the auditor's search is recorded as typed, bad values included
+    search = (
+        AuditRecord.objects.filter(action="search", object_type="core.auditrecord")
+        .order_by("pk")
+        .last()
+    )
+    assert search is not None
+    assert search.changes == {"since": "2026-05-02", "until": "2026-05-01"}
