@@ -37,7 +37,13 @@ def launch(playwright: Any) -> Any:
     if path is None:
         msg = "Chromium not found: apt-get install chromium (or set SHEQU_CHROMIUM)"
         raise RuntimeError(msg)
-    return playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_FLAGS)
+    # The machine's language is Chinese, as a street office's is: Chromium takes the format
+    # of a date input (年/月/日, not mm/dd/yyyy) from LANG, not from a context's locale, and
+    # needs Debian's chromium-l10n for it. A page's language is still each context's.
+    env = {**os.environ, "LANG": "zh_CN.UTF-8"}
+    return playwright.chromium.launch(
+        executable_path=path, headless=True, args=CHROMIUM_FLAGS, env=env
+    )
 
 
 def shoot(page: Any, path: str) -> None:
