@@ -88,7 +88,7 @@ class AuditFilterForm(StyledForm):
         label=_("Object type"),
         required=False,
         max_length=60,
-        regex=r"^[a-z_]+\.[a-z_]+$",
+        regex=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$",  # app label . model (open311.apikey)
         error_messages={"invalid": _("an app and a model joined by a dot, such as areas.area.")},
         widget=_small(forms.TextInput(), placeholder="areas.area"),
     )

@@ -169,6 +169,9 @@ def test_audit_search_names_a_bad_filter_and_keeps_the_others(
     response = client.get(reverse("audit"), {"object_type": "demo.page", "action": "erase"})
     assert set(response.context["form"].errors) == {"action"}
     assert {r.object_id for r in response.context["records"]} == {"1", "2"}
+    # an app label with digits is an app label
+    response = client.get(reverse("audit"), {"object_type": "open311.apikey"})
+    assert not response.context["form"].errors
     # until before since
     response = client.get(reverse("audit"), {"since": "2026-05-02", "until": "2026-05-01"})
     assert set(response.context["form"].errors) == {"until"}
