@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -132,32 +133,27 @@ def test_api_gets_401_json_after_idle_timeout(
         assert response.json()["errors"][0]["field"] == "session"
 
 
+def _htmx_after_idle(client: Client, current_url: str) -> HttpResponse:
+    """An htmx request from ``current_url`` made 31 minutes after the last one."""
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        login(client, "worker_a")
+        assert client.get("/cases/").status_code == 200
+        clock.shift(dt.timedelta(minutes=31))
+        return client.get("/cases/", headers={"HX-Request": "true", "HX-Current-URL": current_url})
+
+
 def test_htmx_request_after_idle_timeout_leads_back_to_its_page_through_login(
     personas: Personas, client: Client, settings: Any
 ) -> None:
-    with time_machine.travel(timezone.now(), tick=False) as clock:
-        login(client, "worker_a")
-        assert client.get("/cases/").status_code == 200
-        clock.shift(dt.timedelta(minutes=31))
-        response = client.get(
-            "/cases/",
-            headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/cases/?q=路灯"},
-        )
-        assert response.status_code == 401
-        assert response.json()["errors"][0]["field"] == "session"
-        target = urlsplit(response["HX-Redirect"])
-        assert target.path == LOGIN
-        assert parse_qs(target.query) == {"next": ["/cases/?q=路灯"], "idle": ["1"]}
+    response = _htmx_after_idle(client, "http://testserver/cases/?q=路灯")
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["field"] == "session"
+    target = urlsplit(response["HX-Redirect"])
+    assert target.path == LOGIN
+    assert parse_qs(target.query) == {"next": ["/cases/?q=路灯"], "idle": ["1"]}
     # a page elsewhere is not a place to come back to: home instead
-    with time_machine.travel(timezone.now(), tick=False) as clock:
-        login(client, "worker_a")
-        assert client.get("/cases/").status_code == 200
-        clock.shift(dt.timedelta(minutes=31))
-        response = client.get(
-            "/cases/",
-            headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/cases/"},
-        )
-        assert parse_qs(urlsplit(response["HX-Redirect"]).query)["next"] == ["/"]
+    response = _htmx_after_idle(client, "https://evil.example/cases/")
+    assert parse_qs(urlsplit(response["HX-Redirect"]).query)["next"] == ["/"]
 
 
 def _code(device: TOTPDevice) -> str:
